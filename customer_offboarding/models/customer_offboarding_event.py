@@ -1,0 +1,101 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
+from ..const import PARTNER_STATES
+
+ORIGINS = [
+    ("manual", "Manual"),
+    ("odoo_archive", "Odoo Archive Action"),
+    ("script", "Server Action or Script"),
+]
+
+
+class CustomerOffboardingEvent(models.Model):
+    _name = "customer.offboarding.event"
+    _description = "Customer Offboarding Event"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    case_id = fields.Many2one(
+        "customer.offboarding.case",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    from_state = fields.Selection(PARTNER_STATES, required=True, readonly=True)
+    to_state = fields.Selection(PARTNER_STATES, required=True, readonly=True)
+    reason_id = fields.Many2one(
+        "customer.offboarding.reason",
+        readonly=True,
+        ondelete="restrict",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Done By",
+        required=True,
+        readonly=True,
+    )
+    date = fields.Datetime(
+        required=True,
+        readonly=True,
+        default=fields.Datetime.now,
+        index=True,
+    )
+    note = fields.Text(readonly=True)
+    origin = fields.Selection(
+        ORIGINS,
+        required=True,
+        readonly=True,
+        default="manual",
+    )
+
+    _sql_constraints = [
+        (
+            "case_to_state_uniq",
+            "unique(case_id, to_state)",
+            "A case records each transition once.",
+        ),
+    ]
+
+    @api.depends("partner_id", "from_state", "to_state")
+    def _compute_display_name(self):
+        labels = dict(self._fields["to_state"]._description_selection(self.env))
+        for event in self:
+            event.display_name = self.env._(
+                "%(partner)s: %(from)s → %(to)s",
+                partner=event.partner_id.display_name or "",
+                **{
+                    "from": labels.get(event.from_state, ""),
+                    "to": labels.get(event.to_state, ""),
+                },
+            )
+
+    def write(self, vals):
+        raise UserError(
+            self.env._("Offboarding events are a ledger: they cannot be changed.")
+        )
+
+    def unlink(self):
+        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
+            raise UserError(
+                self.env._("Offboarding events are a ledger: they cannot be deleted.")
+            )
+        return super().unlink()

@@ -1,0 +1,790 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..const import (
+    CASE_OPEN_STATES,
+    CLOSING_STATE,
+    OPERATIONS,
+    PARTNER_STATES,
+    TIERS,
+)
+
+USER_GROUP = "customer_offboarding.group_offboarding_user"
+MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
+# What a plain offboarding user may do, and from which states.
+USER_OPERATIONS = {"flag": ("active",), "cancel": ("at_risk",)}
+# Operations that open a new case when the partner has none, and so need a reason.
+REASON_OPERATIONS = ("flag", "start", "retire")
+# Context key set while the addon itself writes `active`, so that the
+# synchronisation with Odoo's own Archive/Unarchive actions stays out of the way.
+TRANSITION_CTX = "offboarding_transition"
+MAX_NAMES = 5
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    offboarding_state = fields.Selection(
+        PARTNER_STATES,
+        string="Offboarding Status",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="Where this customer stands in the offboarding lifecycle of the "
+        "current company. Contacts show their company's status.",
+    )
+    offboarding_tier = fields.Selection(
+        TIERS,
+        string="Value Tier",
+        company_dependent=True,
+        copy=False,
+        help="How much personal attention offboarding this customer deserves: "
+        "high (personal contact), mid (standard notice with a named contact), "
+        "low (automated notice).",
+    )
+    offboarding_case_id = fields.Many2one(
+        "customer.offboarding.case",
+        string="Open Offboarding Case",
+        compute="_compute_offboarding_case_id",
+        search="_search_offboarding_case_id",
+    )
+    offboarding_reason_id = fields.Many2one(
+        related="offboarding_case_id.reason_id",
+        string="Offboarding Reason",
+    )
+    offboarding_end_date = fields.Date(
+        related="offboarding_case_id.end_date",
+        string="Service End Date",
+    )
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_offboarding_case_id(self):
+        commercial_ids = self.commercial_partner_id.ids
+        cases = (
+            self.env["customer.offboarding.case"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("partner_id", "in", commercial_ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("state", "in", CASE_OPEN_STATES),
+                ],
+                ["partner_id"],
+            )
+        )
+        case_ids = {case.partner_id.id: case.id for case in cases}
+        Case = self.env["customer.offboarding.case"]
+        for partner in self:
+            partner.offboarding_case_id = Case.browse(
+                case_ids.get(partner.commercial_partner_id.id)
+            )
+
+    def _search_offboarding_case_id(self, operator, value):
+        domain = [
+            ("company_id", "=", self.env.company.id),
+            ("state", "in", CASE_OPEN_STATES),
+        ]
+        Case = self.env["customer.offboarding.case"].sudo()
+        if operator in ("=", "!=") and not value:
+            # "has no open case" / "has an open case"
+            cases = Case._search(domain)
+            in_operator = "not in" if operator == "=" else "in"
+        else:
+            cases = Case._search(domain + [("id", operator, value)])
+            in_operator = "in"
+        return [("commercial_partner_id", in_operator, cases.subselect("partner_id"))]
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("offboarding_state") not in (None, False, "active"):
+                raise UserError(self._offboarding_protected_message())
+            vals.pop("offboarding_state", None)
+        partners = super().create(vals_list)
+        if any(vals.get("parent_id") for vals in vals_list):
+            partners._offboarding_sync_from_commercial()
+        return partners
+
+    def write(self, vals):
+        if "offboarding_state" in vals and not self.env.context.get(TRANSITION_CTX):
+            raise UserError(self._offboarding_protected_message())
+        follow_active = "active" in vals and not self.env.context.get(TRANSITION_CTX)
+        changed = self
+        if follow_active:
+            changed = self.with_context(active_test=False).filtered(
+                lambda p: p.active != bool(vals["active"])
+            )
+        res = super().write(vals)
+        if "parent_id" in vals:
+            self._offboarding_sync_from_commercial()
+        if follow_active and changed:
+            changed._offboarding_follow_native_active(bool(vals["active"]))
+        return res
+
+    def _offboarding_protected_message(self):
+        return self.env._(
+            "The offboarding status changes only through the offboarding actions "
+            "(Flag, Start Offboarding, Retire, Archive, Reactivate, Cancel), "
+            "so that every change is recorded."
+        )
+
+    # ------------------------------------------------------------------
+    # Actions (buttons)
+    # ------------------------------------------------------------------
+
+    def _offboarding_open_wizard(self, operation):
+        """Open the transition wizard for these partners and operation."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customer Offboarding"),
+            "res_model": "customer.offboarding.transition",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_operation": operation,
+                "default_partner_ids": self.commercial_partner_id.ids,
+            },
+        }
+
+    def action_offboarding_flag(self):
+        return self._offboarding_open_wizard("flag")
+
+    def action_offboarding_start(self):
+        return self._offboarding_open_wizard("start")
+
+    def action_offboarding_retire(self):
+        return self._offboarding_open_wizard("retire")
+
+    def action_offboarding_archive(self):
+        return self._offboarding_open_wizard("archive")
+
+    def action_offboarding_reactivate(self):
+        return self._offboarding_open_wizard("reactivate")
+
+    def action_offboarding_cancel(self):
+        return self._offboarding_open_wizard("cancel")
+
+    def action_view_offboarding_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_offboarding.customer_offboarding_case_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_group_by_state": 0}
+        return action
+
+    # ------------------------------------------------------------------
+    # Public lifecycle API (contract: batch-safe, access-checked)
+    # ------------------------------------------------------------------
+
+    def offboarding_flag(self, reason_code, note=None):
+        """Mark these customers at risk (active → at_risk) for a reason."""
+        return self._offboarding_run("flag", reason_code=reason_code, note=note)
+
+    def offboarding_start(self, reason_code, end_date=None, note=None):
+        """Start the notice period (→ retiring) ending on ``end_date``."""
+        return self._offboarding_run(
+            "start", reason_code=reason_code, end_date=end_date, note=note
+        )
+
+    def offboarding_retire(self, note=None, reason_code=None):
+        """Stop serving these customers (→ retired)."""
+        return self._offboarding_run("retire", reason_code=reason_code, note=note)
+
+    def offboarding_archive(self, note=None):
+        """Archive retired customers with the contacts and portal users of them."""
+        return self._offboarding_run("archive", note=note)
+
+    def offboarding_reactivate(self, note=None):
+        """Bring retired or archived customers back (→ active)."""
+        return self._offboarding_run("reactivate", note=note)
+
+    def offboarding_cancel(self, note=None):
+        """Call off an offboarding that has not retired the customer yet."""
+        return self._offboarding_run("cancel", note=note)
+
+    # ------------------------------------------------------------------
+    # Lifecycle engine
+    # ------------------------------------------------------------------
+
+    def _offboarding_run(
+        self, operation, reason_code=None, end_date=None, note=None, origin="manual"
+    ):
+        """Validate everything, then apply ``operation``; on error, write nothing."""
+        self._offboarding_check_group()
+        # Seeing the partner is enough to change its offboarding status; archiving
+        # and reactivating also write the partner itself.
+        self.check_access("write" if operation in ("archive", "reactivate") else "read")
+        # Archived partners are offboarded too (reactivation), but the searches
+        # made on their behalf must keep Odoo's default of active records only.
+        partners = self.with_context(
+            active_test=False
+        ).commercial_partner_id.with_context(active_test=True)
+        if not partners:
+            return True
+        company = self.env.company
+        note = self._offboarding_clean_note(note)
+        reason = self._offboarding_resolve_reason(operation, reason_code)
+        end_date = self._offboarding_resolve_end_date(operation, end_date, company)
+        partners._offboarding_check_company(company)
+        states = partners._offboarding_read_states(company)
+        partners._offboarding_check_legal(operation, states)
+        self._offboarding_check_operation_rights(operation, states)
+        if operation == "archive":
+            partners._offboarding_check_archivable(company)
+        partners.sudo()._offboarding_apply(
+            operation, company, states, reason, end_date, note, origin
+        )
+        return True
+
+    def _offboarding_check_group(self):
+        if self.env.su or self.env.user.has_group(USER_GROUP):
+            return
+        raise AccessError(
+            self.env._(
+                "Only offboarding users and managers can change a customer's "
+                "offboarding status."
+            )
+        )
+
+    def _offboarding_check_operation_rights(self, operation, states):
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        allowed = USER_OPERATIONS.get(operation, ())
+        if all(state in allowed for state in states.values()):
+            return
+        raise AccessError(
+            self.env._(
+                "Only offboarding managers can %(operation)s these customers.",
+                operation=self._offboarding_operation_label(operation),
+            )
+        )
+
+    def _offboarding_operation_label(self, operation):
+        return {
+            "flag": self.env._("flag"),
+            "start": self.env._("start offboarding of"),
+            "retire": self.env._("retire"),
+            "archive": self.env._("archive"),
+            "reactivate": self.env._("reactivate"),
+            "cancel": self.env._("cancel the offboarding of"),
+        }[operation]
+
+    def _offboarding_state_labels(self):
+        return dict(self._fields["offboarding_state"]._description_selection(self.env))
+
+    @api.model
+    def _offboarding_clean_note(self, note):
+        if note in (None, False):
+            return False
+        if not isinstance(note, str):
+            raise UserError(self.env._("The offboarding note must be text."))
+        return note.strip() or False
+
+    @api.model
+    def _offboarding_resolve_reason(self, operation, reason_code):
+        if operation not in REASON_OPERATIONS:
+            return self.env["customer.offboarding.reason"]
+        if reason_code in (None, False) and operation == "retire":
+            # Retiring keeps the case's reason; a new case falls back to "other".
+            return self.env["customer.offboarding.reason"]
+        if not isinstance(reason_code, str) or not reason_code:
+            raise UserError(self.env._("Give the reason code of this offboarding."))
+        reason = (
+            self.env["customer.offboarding.reason"].sudo()._get_by_code(reason_code)
+        )
+        if not reason:
+            raise UserError(
+                self.env._(
+                    "There is no active offboarding reason with the code “%(code)s”.",
+                    code=reason_code,
+                )
+            )
+        return reason
+
+    @api.model
+    def _offboarding_resolve_end_date(self, operation, end_date, company):
+        if operation != "start":
+            return False
+        today = fields.Date.context_today(self)
+        if end_date in (None, False, ""):
+            return today + timedelta(days=company.offboarding_notice_days)
+        try:
+            end_date = fields.Date.to_date(end_date)
+        except (TypeError, ValueError):
+            end_date = None
+        if not end_date:
+            raise UserError(
+                self.env._("The service end date must be a date (YYYY-MM-DD).")
+            )
+        if end_date < today:
+            raise UserError(
+                self.env._(
+                    "The service end date %(date)s is in the past.",
+                    date=fields.Date.to_string(end_date),
+                )
+            )
+        return end_date
+
+    def _offboarding_check_company(self, company):
+        foreign = self.filtered(lambda p: p.company_id and p.company_id != company)
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "%(partners)s belong to another company: switch to that company "
+                    "to offboard them.",
+                    partners=self._offboarding_names(foreign),
+                )
+            )
+
+    def _offboarding_read_states(self, company):
+        """Lock these partners and return {partner_id: state} in ``company``."""
+        self.flush_recordset(["offboarding_state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id, COALESCE(offboarding_state->>%(company)s, 'active')
+                  FROM res_partner
+                 WHERE id = ANY(%(ids)s)
+                   FOR NO KEY UPDATE
+                """,
+                company=str(company.id),
+                ids=self.ids,
+            )
+        )
+        return dict(rows)
+
+    def _offboarding_check_legal(self, operation, states):
+        target, sources = OPERATIONS[operation]
+        illegal = self.filtered(lambda p: states[p.id] not in sources)
+        if not illegal:
+            return
+        labels = self._offboarding_state_labels()
+        first = illegal[0]
+        raise UserError(
+            self.env._(
+                "Cannot %(operation)s %(partners)s: the move from %(from)s to %(to)s "
+                "is not allowed.",
+                operation=self._offboarding_operation_label(operation),
+                partners=self._offboarding_names(illegal),
+                **{"from": labels[states[first.id]], "to": labels[target]},
+            )
+        )
+
+    def _offboarding_names(self, partners):
+        names = ", ".join(partners[:MAX_NAMES].mapped("display_name"))
+        if len(partners) > MAX_NAMES:
+            names = self.env._(
+                "%(names)s and %(count)s more",
+                names=names,
+                count=len(partners) - MAX_NAMES,
+            )
+        return names
+
+    def _offboarding_family(self):
+        """These commercial partners and their active child contacts."""
+        return self | self.search(
+            [("commercial_partner_id", "in", self.ids), ("active", "=", True)]
+        )
+
+    def _offboarding_check_archivable(self, company):
+        internal_users = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self._offboarding_family().ids),
+                    ("share", "=", False),
+                    ("active", "=", True),
+                ]
+            )
+        )
+        if internal_users:
+            raise UserError(
+                self.env._(
+                    "Cannot archive: %(users)s is an active internal user linked to "
+                    "this customer. Archive or unlink the user first.",
+                    users=", ".join(internal_users.mapped("display_name")),
+                )
+            )
+        self._offboarding_check_shared(company)
+
+    def _offboarding_check_shared(self, company):
+        """A shared partner is archived only once every company has retired it."""
+        shared = self.filtered(lambda p: not p.company_id)
+        if not shared:
+            return
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id, c.id
+                  FROM res_partner p
+                  JOIN res_company c ON c.id != %(company)s AND c.active
+                 WHERE p.id = ANY(%(ids)s)
+                   AND COALESCE(p.offboarding_state->>c.id::text, 'active')
+                       NOT IN ('retired', 'archived')
+                """,
+                company=company.id,
+                ids=shared.ids,
+            )
+        )
+        if not rows:
+            return
+        blocked = self.browse({row[0] for row in rows})
+        companies = self.env["res.company"].sudo().browse({row[1] for row in rows})
+        raise UserError(
+            self.env._(
+                "%(partners)s stay Retired here: they are shared with %(companies)s, "
+                "where they are still served. A shared contact is archived only once "
+                "every company using it has retired it.",
+                partners=self._offboarding_names(blocked),
+                companies=", ".join(companies.mapped("name")),
+            )
+        )
+
+    def _offboarding_apply(
+        self, operation, company, states, reason, end_date, note, origin
+    ):
+        """Write cases, status, archive side effects, events and chatter."""
+        target = OPERATIONS[operation][0]
+        cases = self._offboarding_get_cases(company, states, reason)
+        self._offboarding_write_state(company, target, OPERATIONS[operation][1])
+        if operation == "archive" and origin != "odoo_archive":
+            self._offboarding_archive_family(cases)
+        if operation == "reactivate":
+            archived = self.filtered(lambda p: states[p.id] == "archived")
+            archived._offboarding_restore_family(cases)
+        cases.write(self._offboarding_case_values(operation, reason, end_date))
+        self._offboarding_log(operation, cases, states, reason, note, origin)
+        self.env["res.partner"].invalidate_model(
+            ["offboarding_case_id", "offboarding_reason_id", "offboarding_end_date"]
+        )
+
+    def _offboarding_get_cases(self, company, states, reason):
+        """Return the open case of each partner in ``company``, opening missing ones."""
+        Case = self.env["customer.offboarding.case"].with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+        )
+        cases = Case.search(
+            [
+                ("partner_id", "in", self.ids),
+                ("company_id", "=", company.id),
+                ("state", "in", CASE_OPEN_STATES),
+            ]
+        )
+        missing = self - cases.partner_id
+        if missing:
+            default_reason = reason or self.env.ref("customer_offboarding.reason_other")
+            cases |= Case.create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "state": states[partner.id]
+                        if states[partner.id] != "active"
+                        else "at_risk",
+                        "reason_id": default_reason.id,
+                        "tier": partner.with_company(company).offboarding_tier,
+                        "user_id": partner.user_id.id,
+                    }
+                    for partner in missing
+                ]
+            )
+        return cases
+
+    def _offboarding_write_state(self, company, target, sources):
+        """Compare-and-set the status of these partners and their contacts."""
+        key = str(company.id)
+        if target == "active":
+            new_value = SQL(
+                "NULLIF(COALESCE(offboarding_state, '{}'::jsonb) - %s, '{}'::jsonb)",
+                key,
+            )
+        else:
+            new_value = SQL(
+                "COALESCE(offboarding_state, '{}'::jsonb)"
+                " || jsonb_build_object(%s, %s)",
+                key,
+                target,
+            )
+        self.env["res.partner"].flush_model(
+            ["offboarding_state", "commercial_partner_id"]
+        )
+        moved = self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner SET offboarding_state = %(value)s
+                 WHERE id = ANY(%(ids)s)
+                   AND COALESCE(offboarding_state->>%(key)s, 'active') IN %(sources)s
+             RETURNING id
+                """,
+                value=new_value,
+                ids=self.ids,
+                key=key,
+                sources=tuple(sources),
+            )
+        )
+        if len(moved) != len(self):
+            raise UserError(
+                self.env._(
+                    "Another user changed the offboarding status of some of these "
+                    "customers at the same time. Reload and try again."
+                )
+            )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner SET offboarding_state = %(value)s
+                 WHERE commercial_partner_id = ANY(%(ids)s)
+                   AND id != commercial_partner_id
+                """,
+                value=new_value,
+                ids=self.ids,
+            )
+        )
+        self.env["res.partner"].invalidate_model(["offboarding_state"])
+
+    def _offboarding_case_values(self, operation, reason, end_date):
+        today = fields.Date.context_today(self)
+        target = OPERATIONS[operation][0]
+        if target == "active":
+            return {"state": CLOSING_STATE[operation], "closed_date": today}
+        values = {"state": target}
+        if reason:
+            values["reason_id"] = reason.id
+        if target == "retiring":
+            values.update(notice_date=today, end_date=end_date)
+        elif target == "retired":
+            values["retired_date"] = today
+        elif target == "archived":
+            values["archived_date"] = today
+        return values
+
+    def _offboarding_archive_family(self, cases):
+        """Archive the partners, their active contacts and their portal users.
+
+        The case remembers exactly which contacts and users it archived, so that
+        reactivation restores those and no others.
+        """
+        children = self._offboarding_family() - self
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", (self | children).ids),
+                    ("share", "=", True),
+                    ("active", "=", True),
+                ]
+            )
+        )
+        self.env.flush_all()
+        if children:
+            self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO customer_offboarding_case_archived_partner_rel
+                           (case_id, partner_id)
+                    SELECT c.id, p.id
+                      FROM customer_offboarding_case c
+                      JOIN res_partner p ON p.commercial_partner_id = c.partner_id
+                     WHERE c.id = ANY(%(cases)s) AND p.id = ANY(%(children)s)
+                    ON CONFLICT DO NOTHING
+                    """,
+                    cases=cases.ids,
+                    children=children.ids,
+                )
+            )
+        if users:
+            self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO customer_offboarding_case_archived_user_rel
+                           (case_id, user_id)
+                    SELECT c.id, u.id
+                      FROM customer_offboarding_case c
+                      JOIN res_partner p ON p.commercial_partner_id = c.partner_id
+                      JOIN res_users u ON u.partner_id = p.id
+                     WHERE c.id = ANY(%(cases)s) AND u.id = ANY(%(users)s)
+                    ON CONFLICT DO NOTHING
+                    """,
+                    cases=cases.ids,
+                    users=users.ids,
+                )
+            )
+            users.write({"active": False})
+        cases.invalidate_recordset(["archived_partner_ids", "archived_user_ids"])
+        # active_test=True: Odoo's linked-user check must only see active users.
+        (self | children).with_context(
+            active_test=True, **{TRANSITION_CTX: True}
+        ).write({"active": False})
+
+    def _offboarding_restore_family(self, cases):
+        """Restore what the cases archived: the partners, contacts and portal users."""
+        if not self:
+            return
+        own_cases = cases.filtered(lambda c: c.partner_id in self)
+        partners = self | own_cases.archived_partner_ids
+        partners.with_context(**{TRANSITION_CTX: True}).write({"active": True})
+        own_cases.archived_user_ids.write({"active": True})
+
+    def _offboarding_log(self, operation, cases, states, reason, note, origin):
+        """Append one ledger event per partner and one chatter line on each side."""
+        target = OPERATIONS[operation][0]
+        labels = self._offboarding_state_labels()
+        case_by_partner = {case.partner_id.id: case for case in cases}
+        now = fields.Datetime.now()
+        events = []
+        partner_bodies = {}
+        case_bodies = {}
+        for partner in self:
+            case = case_by_partner[partner.id]
+            event_reason = reason or case.reason_id
+            events.append(
+                {
+                    "case_id": case.id,
+                    "partner_id": partner.id,
+                    "company_id": case.company_id.id,
+                    "from_state": states[partner.id],
+                    "to_state": target,
+                    "reason_id": event_reason.id,
+                    "user_id": self.env.uid,
+                    "date": now,
+                    "note": note,
+                    "origin": origin,
+                }
+            )
+            body = self._offboarding_log_body(
+                labels[states[partner.id]], labels[target], event_reason, case, note
+            )
+            partner_bodies[partner.id] = body
+            case_bodies[case.id] = body
+        self.env["customer.offboarding.event"].sudo().create(events)
+        self._message_log_batch(partner_bodies)
+        cases._message_log_batch(case_bodies)
+
+    def _offboarding_log_body(self, from_label, to_label, reason, case, note):
+        body = Markup("<p>%s</p>") % self.env._(
+            "Offboarding (%(company)s): %(from)s → %(to)s. Reason: %(reason)s.",
+            company=case.company_id.name,
+            reason=reason.name or "",
+            **{"from": from_label, "to": to_label},
+        )
+        if note:
+            body += Markup("<p>%s</p>") % note
+        return body
+
+    # ------------------------------------------------------------------
+    # Consistency with contacts and with Odoo's own Archive/Unarchive
+    # ------------------------------------------------------------------
+
+    def _offboarding_sync_from_commercial(self):
+        """Give contacts their commercial partner's status after (re)parenting."""
+        self.flush_model(["commercial_partner_id", "parent_id", "offboarding_state"])
+        commercial_ids = self.with_context(active_test=False).commercial_partner_id.ids
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner AS contact
+                   SET offboarding_state = parent.offboarding_state
+                  FROM res_partner AS parent
+                 WHERE contact.commercial_partner_id = ANY(%(commercial)s)
+                   AND parent.id = contact.commercial_partner_id
+                   AND contact.id != parent.id
+                   AND contact.offboarding_state
+                       IS DISTINCT FROM parent.offboarding_state
+                """,
+                commercial=commercial_ids,
+            )
+        )
+        # A contact detached from its company keeps no status it has no case for.
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner AS p
+                   SET offboarding_state = NULL
+                 WHERE p.id = ANY(%(ids)s)
+                   AND p.commercial_partner_id = p.id
+                   AND p.offboarding_state IS NOT NULL
+                   AND NOT EXISTS (
+                        SELECT 1 FROM customer_offboarding_case c
+                         WHERE c.partner_id = p.id AND c.state IN %(open)s)
+                """,
+                ids=self.ids,
+                open=CASE_OPEN_STATES,
+            )
+        )
+        self.env["res.partner"].invalidate_model(["offboarding_state"])
+
+    def _offboarding_follow_native_active(self, active):
+        """Keep the status in line when Odoo's Archive/Unarchive action is used.
+
+        Archiving walks the legal path to Archived (through Retired) in the
+        partner's company; unarchiving reactivates it in every company that had
+        archived it. Both are logged as events with their own origin.
+        """
+        partners = self.filtered(lambda p: p.commercial_partner_id == p).sudo()
+        if not partners:
+            return
+        if active:
+            partners._offboarding_follow_unarchive()
+        else:
+            partners._offboarding_follow_archive()
+
+    def _offboarding_follow_archive(self):
+        note = self.env._("Archived with Odoo's Archive action.")
+        by_company = defaultdict(lambda: self.browse())
+        for partner in self:
+            by_company[partner.company_id or self.env.company] |= partner
+        for company, partners in by_company.items():
+            partners.with_company(company)._offboarding_follow_archive_in(company, note)
+
+    def _offboarding_follow_archive_in(self, company, note):
+        states = self._offboarding_read_states(company)
+        to_retire = self.filtered(lambda p: states[p.id] in OPERATIONS["retire"][1])
+        if to_retire:
+            reason = self._offboarding_resolve_reason("retire", None)
+            to_retire._offboarding_apply(
+                "retire", company, states, reason, False, note, "odoo_archive"
+            )
+            states = self._offboarding_read_states(company)
+        to_archive = self.filtered(lambda p: states[p.id] == "retired")
+        if to_archive:
+            to_archive._offboarding_apply(
+                "archive", company, states, False, False, note, "odoo_archive"
+            )
+
+    def _offboarding_follow_unarchive(self):
+        note = self.env._("Unarchived with Odoo's Unarchive action.")
+        self.flush_recordset(["offboarding_state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id, s.key::int
+                  FROM res_partner p, jsonb_each_text(p.offboarding_state) s
+                 WHERE p.id = ANY(%(ids)s) AND s.value = 'archived'
+                """,
+                ids=self.ids,
+            )
+        )
+        by_company = defaultdict(set)
+        for partner_id, company_id in rows:
+            by_company[company_id].add(partner_id)
+        for company_id, partner_ids in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            partners = self.browse(partner_ids).with_company(company)
+            states = partners._offboarding_read_states(company)
+            partners._offboarding_apply(
+                "reactivate", company, states, False, False, note, "odoo_archive"
+            )

@@ -1,0 +1,86 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+OPERATION_SELECTION = [
+    ("flag", "Flag at Risk"),
+    ("start", "Start Offboarding"),
+    ("retire", "Retire"),
+    ("archive", "Archive"),
+    ("reactivate", "Reactivate"),
+    ("cancel", "Cancel Offboarding"),
+]
+
+
+class CustomerOffboardingTransition(models.TransientModel):
+    _name = "customer.offboarding.transition"
+    _description = "Change Customers' Offboarding Status"
+
+    operation = fields.Selection(OPERATION_SELECTION, required=True)
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Customers",
+        required=True,
+        context={"active_test": False},
+    )
+    partner_count = fields.Integer(compute="_compute_partner_count")
+    needs_reason = fields.Boolean(compute="_compute_needs_reason")
+    reason_id = fields.Many2one(
+        "customer.offboarding.reason",
+        domain="[('company_id', 'in', [False, company_id])]",
+        help="Why these customers are offboarded. It is recorded on the case and "
+        "explained to the customer in notices.",
+    )
+    end_date = fields.Date(
+        string="Service End Date",
+        default=lambda self: (
+            fields.Date.context_today(self)
+            + timedelta(days=self.env.company.offboarding_notice_days)
+        ),
+        help="The last day of service announced to the customer. Defaults to "
+        "today plus the notice period set in Settings.",
+    )
+    note = fields.Text(help="Recorded on the event and in the chatter.")
+    company_id = fields.Many2one(
+        "res.company",
+        default=lambda self: self.env.company,
+        readonly=True,
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if "partner_ids" in fields_list and not values.get("partner_ids"):
+            if self.env.context.get("active_model") == "res.partner":
+                values["partner_ids"] = self.env.context.get("active_ids", [])
+        return values
+
+    @api.depends("partner_ids")
+    def _compute_partner_count(self):
+        for wizard in self:
+            wizard.partner_count = len(wizard.partner_ids)
+
+    @api.depends("operation")
+    def _compute_needs_reason(self):
+        for wizard in self:
+            wizard.needs_reason = wizard.operation in ("flag", "start", "retire")
+
+    def action_confirm(self):
+        """Apply the chosen transition through the partners' public methods."""
+        self.ensure_one()
+        partners = self.partner_ids
+        code = self.reason_id.code or None
+        note = self.note or None
+        if self.operation == "flag":
+            partners.offboarding_flag(code, note=note)
+        elif self.operation == "start":
+            partners.offboarding_start(code, end_date=self.end_date, note=note)
+        elif self.operation == "retire":
+            partners.offboarding_retire(note=note, reason_code=code)
+        elif self.operation == "archive":
+            partners.offboarding_archive(note=note)
+        elif self.operation == "reactivate":
+            partners.offboarding_reactivate(note=note)
+        else:
+            partners.offboarding_cancel(note=note)
+        return {"type": "ir.actions.act_window_close"}
