@@ -26,6 +26,11 @@
         "views/customer_offboarding_menus.xml",
     ],
     "demo": ["demo/customer_offboarding_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "customer_offboarding/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -88,13 +88,19 @@ class CustomerOffboardingEvent(models.Model):
                 },
             )
 
+    def _ledger_unlocked(self):
+        """Only the superuser uninstalling the module may touch the ledger."""
+        return self.env.su and self.env.context.get(MODULE_UNINSTALL_FLAG)
+
     def write(self, vals):
-        raise UserError(
-            self.env._("Offboarding events are a ledger: they cannot be changed.")
-        )
+        if not self._ledger_unlocked():
+            raise UserError(
+                self.env._("Offboarding events are a ledger: they cannot be changed.")
+            )
+        return super().write(vals)
 
     def unlink(self):
-        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
+        if not self._ledger_unlocked():
             raise UserError(
                 self.env._("Offboarding events are a ledger: they cannot be deleted.")
             )

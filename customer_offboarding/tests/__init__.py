@@ -5,3 +5,5 @@ from . import test_contacts
 from . import test_native_archive
 from . import test_batch
 from . import test_ui
+from . import test_i18n
+from . import test_tour
