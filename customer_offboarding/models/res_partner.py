@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..const import (
     CASE_OPEN_STATES,
@@ -456,51 +457,78 @@ class ResPartner(models.Model):
     def _offboarding_apply(
         self, operation, company, states, reason, end_date, note, origin
     ):
-        """Write cases, status, archive side effects, events and chatter."""
-        target = OPERATIONS[operation][0]
+        """Write cases, status, archive side effects, events and chatter.
+
+        Set-based: a fixed number of SQL statements whatever the batch size,
+        then one cache invalidation. Rules, buttons and scripts all land here.
+        """
+        reason = reason or self.env["customer.offboarding.reason"]
+        self.env.flush_all()
         cases = self._offboarding_get_cases(company, states, reason)
-        self._offboarding_write_state(company, target, OPERATIONS[operation][1])
+        self._offboarding_write_state(company, *OPERATIONS[operation])
+        case_records = self.env["customer.offboarding.case"].browse(
+            [case_id for case_id, _reason_id in cases.values()]
+        )
         if operation == "archive" and origin != "odoo_archive":
-            self._offboarding_archive_family(cases)
+            self._offboarding_archive_family(case_records)
         if operation == "reactivate":
             archived = self.filtered(lambda p: states[p.id] == "archived")
-            archived._offboarding_restore_family(cases)
-        cases.write(self._offboarding_case_values(operation, reason, end_date))
-        self._offboarding_log(operation, cases, states, reason, note, origin)
-        self.env["res.partner"].invalidate_model(
-            ["offboarding_case_id", "offboarding_reason_id", "offboarding_end_date"]
-        )
+            archived._offboarding_restore_family(case_records)
+        self.env.flush_all()
+        self._offboarding_update_cases(case_records, operation, reason, end_date)
+        self._offboarding_log(operation, company, cases, states, reason, note, origin)
+        self.env.invalidate_all()
 
     def _offboarding_get_cases(self, company, states, reason):
-        """Return the open case of each partner in ``company``, opening missing ones."""
-        Case = self.env["customer.offboarding.case"].with_context(
-            tracking_disable=True, mail_create_nolog=True, mail_notrack=True
-        )
-        cases = Case.search(
-            [
-                ("partner_id", "in", self.ids),
-                ("company_id", "=", company.id),
-                ("state", "in", CASE_OPEN_STATES),
-            ]
-        )
-        missing = self - cases.partner_id
-        if missing:
-            default_reason = reason or self.env.ref("customer_offboarding.reason_other")
-            cases |= Case.create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "company_id": company.id,
-                        "state": states[partner.id]
-                        if states[partner.id] != "active"
-                        else "at_risk",
-                        "reason_id": default_reason.id,
-                        "tier": partner.with_company(company).offboarding_tier,
-                        "user_id": partner.user_id.id,
-                    }
-                    for partner in missing
-                ]
+        """Return {partner_id: (case_id, reason_id)} of the open cases in
+        ``company``, opening the missing ones."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id, id, reason_id
+                  FROM customer_offboarding_case
+                 WHERE partner_id = ANY(%(ids)s)
+                   AND company_id = %(company)s
+                   AND state IN %(open)s
+                """,
+                ids=self.ids,
+                company=company.id,
+                open=CASE_OPEN_STATES,
             )
+        )
+        cases = {row[0]: (row[1], row[2]) for row in rows}
+        missing = [pid for pid in self.ids if pid not in cases]
+        if missing:
+            reason = reason or self.env.ref("customer_offboarding.reason_other")
+            # A new case starts in the partner's current state (or at_risk for an
+            # active partner); the update that follows moves it to the target.
+            initial = [
+                states[pid] if states[pid] != "active" else "at_risk" for pid in missing
+            ]
+            now = fields.Datetime.now()
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO customer_offboarding_case
+                           (partner_id, company_id, state, reason_id, tier, user_id,
+                            flag_date, create_uid, create_date, write_uid, write_date)
+                    SELECT p.id, %(company)s, m.state, %(reason)s,
+                           p.offboarding_tier->>%(key)s, p.user_id,
+                           %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM unnest(%(ids)s::int[], %(states)s::varchar[]) AS m(id, state)
+                      JOIN res_partner p ON p.id = m.id
+                 RETURNING partner_id, id, reason_id
+                    """,
+                    company=company.id,
+                    reason=reason.id,
+                    key=str(company.id),
+                    now=now,
+                    uid=self.env.uid,
+                    ids=missing,
+                    states=initial,
+                )
+            )
+            cases.update({row[0]: (row[1], row[2]) for row in rows})
         return cases
 
     def _offboarding_write_state(self, company, target, sources):
@@ -555,21 +583,34 @@ class ResPartner(models.Model):
         )
         self.env["res.partner"].invalidate_model(["offboarding_state"])
 
-    def _offboarding_case_values(self, operation, reason, end_date):
+    def _offboarding_update_cases(self, cases, operation, reason, end_date):
+        """Move the cases to the target state and stamp the matching date."""
         today = fields.Date.context_today(self)
         target = OPERATIONS[operation][0]
         if target == "active":
-            return {"state": CLOSING_STATE[operation], "closed_date": today}
-        values = {"state": target}
-        if reason:
-            values["reason_id"] = reason.id
-        if target == "retiring":
-            values.update(notice_date=today, end_date=end_date)
-        elif target == "retired":
-            values["retired_date"] = today
-        elif target == "archived":
-            values["archived_date"] = today
-        return values
+            values = {"state": CLOSING_STATE[operation], "closed_date": today}
+        else:
+            values = {"state": target}
+            if reason:
+                values["reason_id"] = reason.id
+            if target == "retiring":
+                values.update(notice_date=today, end_date=end_date)
+            elif target == "retired":
+                values["retired_date"] = today
+            elif target == "archived":
+                values["archived_date"] = today
+        values.update(write_uid=self.env.uid, write_date=fields.Datetime.now())
+        assignments = SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), value)
+            for name, value in values.items()
+        )
+        self.env.execute_query(
+            SQL(
+                "UPDATE customer_offboarding_case SET %s WHERE id = ANY(%s)",
+                assignments,
+                cases.ids,
+            )
+        )
 
     def _offboarding_archive_family(self, cases):
         """Archive the partners, their active contacts and their portal users.
@@ -639,51 +680,93 @@ class ResPartner(models.Model):
         partners.with_context(**{TRANSITION_CTX: True}).write({"active": True})
         own_cases.archived_user_ids.write({"active": True})
 
-    def _offboarding_log(self, operation, cases, states, reason, note, origin):
-        """Append one ledger event per partner and one chatter line on each side."""
+    def _offboarding_log(self, operation, company, cases, states, reason, note, origin):
+        """Append one ledger event per partner and a chatter line on both sides."""
         target = OPERATIONS[operation][0]
-        labels = self._offboarding_state_labels()
-        case_by_partner = {case.partner_id.id: case for case in cases}
         now = fields.Datetime.now()
-        events = []
-        partner_bodies = {}
-        case_bodies = {}
-        for partner in self:
-            case = case_by_partner[partner.id]
-            event_reason = reason or case.reason_id
-            events.append(
-                {
-                    "case_id": case.id,
-                    "partner_id": partner.id,
-                    "company_id": case.company_id.id,
-                    "from_state": states[partner.id],
-                    "to_state": target,
-                    "reason_id": event_reason.id,
-                    "user_id": self.env.uid,
-                    "date": now,
-                    "note": note,
-                    "origin": origin,
-                }
+        partner_ids = self.ids
+        case_ids = [cases[pid][0] for pid in partner_ids]
+        from_states = [states[pid] for pid in partner_ids]
+        self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO customer_offboarding_event
+                       (case_id, partner_id, company_id, from_state, to_state,
+                        reason_id, user_id, date, note, origin,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT c.id, c.partner_id, c.company_id, m.from_state, %(target)s,
+                       COALESCE(%(reason)s, c.reason_id), %(uid)s, %(now)s, %(note)s,
+                       %(origin)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(cases)s::int[], %(froms)s::varchar[])
+                       AS m(case_id, from_state)
+                  JOIN customer_offboarding_case c ON c.id = m.case_id
+                """,
+                target=target,
+                reason=reason.id or None,
+                uid=self.env.uid,
+                now=now,
+                note=note or None,
+                origin=origin,
+                cases=case_ids,
+                froms=from_states,
             )
-            body = self._offboarding_log_body(
-                labels[states[partner.id]], labels[target], event_reason, case, note
-            )
-            partner_bodies[partner.id] = body
-            case_bodies[case.id] = body
-        self.env["customer.offboarding.event"].sudo().create(events)
-        self._message_log_batch(partner_bodies)
-        cases._message_log_batch(case_bodies)
-
-    def _offboarding_log_body(self, from_label, to_label, reason, case, note):
-        body = Markup("<p>%s</p>") % self.env._(
-            "Offboarding (%(company)s): %(from)s → %(to)s. Reason: %(reason)s.",
-            company=case.company_id.name,
-            reason=reason.name or "",
-            **{"from": from_label, "to": to_label},
         )
-        if note:
-            body += Markup("<p>%s</p>") % note
-        return body
+        bodies = self._offboarding_log_bodies(
+            company, cases, states, target, reason, note
+        )
+        self._offboarding_insert_notes("res.partner", partner_ids, bodies, now)
+        self._offboarding_insert_notes(
+            "customer.offboarding.case", case_ids, bodies, now
+        )
+
+    def _offboarding_log_bodies(self, company, cases, states, target, reason, note):
+        """One chatter body per partner (built once per from-state and reason)."""
+        labels = self._offboarding_state_labels()
+        Reason = self.env["customer.offboarding.reason"]
+        built = {}
+        bodies = []
+        for partner_id in self.ids:
+            reason_id = reason.id or cases[partner_id][1]
+            key = (states[partner_id], reason_id)
+            if key not in built:
+                body = Markup("<p>%s</p>") % self.env._(
+                    "Offboarding (%(company)s): %(from)s → %(to)s. Reason: %(reason)s.",
+                    company=company.name,
+                    reason=Reason.browse(reason_id).name or "",
+                    **{"from": labels[key[0]], "to": labels[target]},
+                )
+                if note:
+                    body += Markup("<p>%s</p>") % note
+                built[key] = str(body)
+            bodies.append(built[key])
+        return bodies
+
+    def _offboarding_insert_notes(self, model, res_ids, bodies, now):
+        """Log internal notes on many records in one statement (no notification)."""
+        author = self.env.user.partner_id
+        self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO mail_message
+                       (model, res_id, body, message_type, subtype_id, author_id,
+                        email_from, is_internal, date, message_id,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(model)s, m.res_id, m.body, 'notification', %(subtype)s,
+                       %(author)s, %(email_from)s, TRUE, %(now)s, %(message_id)s,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(res_ids)s::int[], %(bodies)s::text[]) AS m(res_id, body)
+                """,
+                model=model,
+                subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                author=author.id,
+                email_from=author.email_formatted or None,
+                now=now,
+                message_id=generate_tracking_message_id("message-notify"),
+                uid=self.env.uid,
+                res_ids=res_ids,
+                bodies=bodies,
+            )
+        )
 
     # ------------------------------------------------------------------
     # Consistency with contacts and with Odoo's own Archive/Unarchive
