@@ -5,7 +5,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.models import PREFETCH_MAX
+from odoo.tools import SQL, split_every
 from odoo.tools.mail import generate_tracking_message_id
 
 from ..const import (
@@ -669,7 +670,7 @@ class ResPartner(models.Model):
         # active_test=True: Odoo's linked-user check must only see active users.
         (self | children).with_context(
             active_test=True, **{TRANSITION_CTX: True}
-        ).write({"active": False})
+        )._offboarding_write_active(False)
 
     def _offboarding_restore_family(self, cases):
         """Restore what the cases archived: the partners, contacts and portal users."""
@@ -677,8 +678,38 @@ class ResPartner(models.Model):
             return
         own_cases = cases.filtered(lambda c: c.partner_id in self)
         partners = self | own_cases.archived_partner_ids
-        partners.with_context(**{TRANSITION_CTX: True}).write({"active": True})
+        partners.with_context(**{TRANSITION_CTX: True})._offboarding_write_active(True)
         own_cases.archived_user_ids.write({"active": True})
+
+    def _offboarding_write_active(self, active):
+        """Archive through the ORM, restore in SQL.
+
+        Archiving goes through res.partner.write() so that Odoo's own checks
+        (linked active users) and overrides still run; chunks keep it within the
+        prefetch window. Restoring needs none of them, and write() reads
+        user_ids and child_ids per record when companies and their contacts are
+        restored together (2 queries per partner at 2,000 partners), so it is
+        one UPDATE followed by the ORM's invalidation and recomputation.
+        """
+        if not active:
+            for chunk in split_every(PREFETCH_MAX, self.ids, self.browse):
+                chunk.write({"active": False})
+            return
+        self.flush_recordset(["active"])
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner
+                   SET active = TRUE, write_uid = %(uid)s, write_date = %(now)s
+                 WHERE id = ANY(%(ids)s) AND NOT active
+                """,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                ids=self.ids,
+            )
+        )
+        self.invalidate_recordset(["active", "write_uid", "write_date"])
+        self.modified(["active"])
 
     def _offboarding_log(self, operation, company, cases, states, reason, note, origin):
         """Append one ledger event per partner and a chatter line on both sides."""
