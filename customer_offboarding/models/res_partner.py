@@ -686,10 +686,10 @@ class ResPartner(models.Model):
         Archiving goes through res.partner.write() so that Odoo's own checks
         (linked active users) and overrides still run (measured: 69 queries for
         2,000 companies with their contacts). Restoring needs none of them, and
-        write() reads
-        user_ids and child_ids per record when companies and their contacts are
-        restored together (2 queries per partner at 2,000 partners), so it is
-        one UPDATE followed by the ORM's invalidation and recomputation.
+        write() reads user_ids and child_ids per record when companies and their
+        contacts are restored together (2 queries per partner at 2,000
+        partners), so it is one UPDATE followed by the ORM's invalidation and
+        recomputation.
         """
         if not active:
             self.write({"active": False})
