@@ -4,3 +4,6 @@ from . import customer_offboarding_event
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import customer_offboarding_rule
+from . import customer_offboarding_run
+from . import customer_offboarding_run_line

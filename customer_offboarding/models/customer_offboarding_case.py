@@ -77,6 +77,22 @@ class CustomerOffboardingCase(models.Model):
         readonly=True,
         help="The day the case was cancelled or the customer reactivated.",
     )
+    rule_id = fields.Many2one(
+        "customer.offboarding.rule",
+        readonly=True,
+        ondelete="set null",
+        help="The rule that opened the case, if any.",
+    )
+    run_id = fields.Many2one(
+        "customer.offboarding.run",
+        readonly=True,
+        ondelete="set null",
+    )
+    revision = fields.Integer(
+        readonly=True,
+        default=0,
+        help="How many times a rule run undo moved this case back.",
+    )
     note = fields.Text(tracking=True)
     event_ids = fields.One2many(
         "customer.offboarding.event",

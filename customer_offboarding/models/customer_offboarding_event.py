@@ -9,6 +9,8 @@ ORIGINS = [
     ("manual", "Manual"),
     ("odoo_archive", "Odoo Archive Action"),
     ("script", "Server Action or Script"),
+    ("rule", "Rule"),
+    ("undo", "Undo of a Run"),
 ]
 
 
@@ -60,6 +62,19 @@ class CustomerOffboardingEvent(models.Model):
         index=True,
     )
     note = fields.Text(readonly=True)
+    rule_id = fields.Many2one(
+        "customer.offboarding.rule",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    run_id = fields.Many2one(
+        "customer.offboarding.run",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    revision = fields.Integer(readonly=True, default=0)
     origin = fields.Selection(
         ORIGINS,
         required=True,
@@ -70,8 +85,8 @@ class CustomerOffboardingEvent(models.Model):
     _sql_constraints = [
         (
             "case_to_state_uniq",
-            "unique(case_id, to_state)",
-            "A case records each transition once.",
+            "unique(case_id, to_state, revision)",
+            "A case records each transition once (per undo revision).",
         ),
     ]
 

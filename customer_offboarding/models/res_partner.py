@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
@@ -63,6 +64,29 @@ class ResPartner(models.Model):
         related="offboarding_case_id.end_date",
         string="Service End Date",
     )
+
+    offboarding_rule_match_id = fields.Many2one(
+        "customer.offboarding.rule",
+        string="Matched by Offboarding Rule",
+        compute="_compute_offboarding_rule_match_id",
+        search="_search_offboarding_rule_match_id",
+        help="Search only: the customers a rule would act on today.",
+    )
+
+    def _compute_offboarding_rule_match_id(self):
+        self.offboarding_rule_match_id = False
+
+    def _search_offboarding_rule_match_id(self, operator, value):
+        if operator != "=" or not isinstance(value, int):
+            raise UserError(
+                self.env._("Search the rule matches with “=” and a rule id.")
+            )
+        rule = self.env["customer.offboarding.rule"].browse(value).exists()
+        if not rule:
+            return expression.FALSE_DOMAIN
+        rule.check_access("read")
+        actionable = rule._get_actionable_sql(fields.Date.context_today(self))
+        return [("id", "in", SQL("(%s)", actionable))]
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
@@ -455,7 +479,16 @@ class ResPartner(models.Model):
         )
 
     def _offboarding_apply(
-        self, operation, company, states, reason, end_date, note, origin
+        self,
+        operation,
+        company,
+        states,
+        reason,
+        end_date,
+        note,
+        origin,
+        rule=None,
+        run=None,
     ):
         """Write cases, status, archive side effects, events and chatter.
 
@@ -464,7 +497,8 @@ class ResPartner(models.Model):
         """
         reason = reason or self.env["customer.offboarding.reason"]
         self.env.flush_all()
-        cases = self._offboarding_get_cases(company, states, reason)
+        source = {"rule": rule.id if rule else None, "run": run.id if run else None}
+        cases = self._offboarding_get_cases(company, states, reason, source)
         self._offboarding_write_state(company, *OPERATIONS[operation])
         case_records = self.env["customer.offboarding.case"].browse(
             [case_id for case_id, _reason_id in cases.values()]
@@ -476,10 +510,56 @@ class ResPartner(models.Model):
             archived._offboarding_restore_family(case_records)
         self.env.flush_all()
         self._offboarding_update_cases(case_records, operation, reason, end_date)
-        self._offboarding_log(operation, company, cases, states, reason, note, origin)
+        self._offboarding_log(
+            OPERATIONS[operation][0],
+            company,
+            cases,
+            states,
+            reason,
+            note,
+            origin,
+            source,
+        )
         self.env.invalidate_all()
 
-    def _offboarding_get_cases(self, company, states, reason):
+    def _offboarding_revert(self, company, states, target, run, note):
+        """Put partners back to ``target`` to undo a rule run (not a lifecycle move).
+
+        Only an undo may go backwards inside a case: it bumps the case revision,
+        so the ledger key (case, to_state, revision) stays unique and a later
+        run may move the partner forward again.
+        """
+        self.env.flush_all()
+        Reason = self.env["customer.offboarding.reason"]
+        source = {"rule": None, "run": run.id}
+        cases = self._offboarding_get_cases(company, states, Reason, source)
+        self._offboarding_write_state(company, target, tuple(set(states.values())))
+        case_records = self.env["customer.offboarding.case"].browse(
+            [case_id for case_id, _reason_id in cases.values()]
+        )
+        archived = self.filtered(lambda p: states[p.id] == "archived")
+        archived._offboarding_restore_family(case_records)
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE customer_offboarding_case
+                   SET state = %(target)s, revision = revision + 1,
+                       write_uid = %(uid)s, write_date = %(now)s
+                 WHERE id = ANY(%(ids)s)
+                """,
+                target=target,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                ids=case_records.ids,
+            )
+        )
+        self._offboarding_log(
+            target, company, cases, states, Reason, note, "undo", source
+        )
+        self.env.invalidate_all()
+
+    def _offboarding_get_cases(self, company, states, reason, source):
         """Return {partner_id: (case_id, reason_id)} of the open cases in
         ``company``, opening the missing ones."""
         rows = self.env.execute_query(
@@ -511,9 +591,11 @@ class ResPartner(models.Model):
                     """
                     INSERT INTO customer_offboarding_case
                            (partner_id, company_id, state, reason_id, tier, user_id,
+                            rule_id, run_id, revision,
                             flag_date, create_uid, create_date, write_uid, write_date)
                     SELECT p.id, %(company)s, m.state, %(reason)s,
                            p.offboarding_tier->>%(key)s, p.user_id,
+                           %(rule)s, %(run)s, 0,
                            %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                       FROM unnest(%(ids)s::int[], %(states)s::varchar[]) AS m(id, state)
                       JOIN res_partner p ON p.id = m.id
@@ -521,6 +603,8 @@ class ResPartner(models.Model):
                     """,
                     company=company.id,
                     reason=reason.id,
+                    rule=source["rule"],
+                    run=source["run"],
                     key=str(company.id),
                     now=now,
                     uid=self.env.uid,
@@ -710,9 +794,10 @@ class ResPartner(models.Model):
         self.invalidate_recordset(["active", "write_uid", "write_date"])
         self.modified(["active"])
 
-    def _offboarding_log(self, operation, company, cases, states, reason, note, origin):
+    def _offboarding_log(
+        self, target, company, cases, states, reason, note, origin, source
+    ):
         """Append one ledger event per partner and a chatter line on both sides."""
-        target = OPERATIONS[operation][0]
         now = fields.Datetime.now()
         partner_ids = self.ids
         case_ids = [cases[pid][0] for pid in partner_ids]
@@ -722,11 +807,13 @@ class ResPartner(models.Model):
                 """
                 INSERT INTO customer_offboarding_event
                        (case_id, partner_id, company_id, from_state, to_state,
-                        reason_id, user_id, date, note, origin,
+                        reason_id, user_id, date, note, origin, rule_id, run_id,
+                        revision,
                         create_uid, create_date, write_uid, write_date)
                 SELECT c.id, c.partner_id, c.company_id, m.from_state, %(target)s,
                        COALESCE(%(reason)s, c.reason_id), %(uid)s, %(now)s, %(note)s,
-                       %(origin)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                       %(origin)s, %(rule)s, %(run)s, c.revision,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(cases)s::int[], %(froms)s::varchar[])
                        AS m(case_id, from_state)
                   JOIN customer_offboarding_case c ON c.id = m.case_id
@@ -737,6 +824,8 @@ class ResPartner(models.Model):
                 now=now,
                 note=note or None,
                 origin=origin,
+                rule=source["rule"],
+                run=source["run"],
                 cases=case_ids,
                 froms=from_states,
             )

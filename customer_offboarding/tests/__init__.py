@@ -7,3 +7,4 @@ from . import test_batch
 from . import test_ui
 from . import test_i18n
 from . import test_tour
+from . import test_rules

@@ -1,1 +1,2 @@
 from . import customer_offboarding_transition
+from . import customer_offboarding_preview

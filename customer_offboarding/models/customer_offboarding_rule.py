@@ -1,0 +1,654 @@
+import ast
+import logging
+import time
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+CRITERIA = [
+    ("inactivity", "Inactivity"),
+    ("key_contact_left", "Key Contact Left"),
+    ("no_response", "No Response"),
+    ("unsubscribed", "Unsubscribed"),
+    ("bounced", "Bounced"),
+    ("complaints", "Complaints"),
+    ("declining_purchases", "Declining Purchases"),
+    ("low_value", "Low Value"),
+    ("high_cost", "High Cost to Serve"),
+    ("needs_changed", "Needs Changed"),
+    ("custom", "Custom Domain"),
+]
+ACTIONS = [
+    ("flag", "Flag at Risk"),
+    ("start", "Start Offboarding"),
+    ("retire", "Retire"),
+    ("archive", "Archive"),
+]
+# The states a rule action may move a partner from: a rule never skips legal
+# transitions (archive retires first when needed).
+ACTION_SOURCES = {
+    "flag": ("active",),
+    "start": ("active", "at_risk"),
+    "retire": ("active", "at_risk", "retiring"),
+    "archive": ("active", "at_risk", "retiring", "retired"),
+}
+# Criteria whose signal lives in an app this addon does not depend on.
+CRITERION_MODELS = {
+    "declining_purchases": ("account.move", "Invoicing"),
+    "low_value": ("account.move", "Invoicing"),
+    "high_cost": ("account.move", "Invoicing"),
+}
+SOURCE_MODELS = {
+    "source_sale": ("sale.order", "Sales"),
+    "source_invoice": ("account.move", "Invoicing"),
+    "source_lead": ("crm.lead", "CRM"),
+}
+# Partner ids are scanned in ranges of this width: one transaction each.
+ID_RANGE = 50000
+
+
+class CustomerOffboardingRule(models.Model):
+    _name = "customer.offboarding.rule"
+    _description = "Offboarding Rule"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+    )
+    criterion = fields.Selection(
+        CRITERIA,
+        required=True,
+        default="inactivity",
+        tracking=True,
+        help="Inactivity: no activity from the chosen sources for N days.\n"
+        "Key Contact Left: a company whose contacts are all archived or have "
+        "no email.\n"
+        "No Response: at least N mails sent in the last D days and no reply.\n"
+        "Unsubscribed: the email address is blacklisted.\n"
+        "Bounced: at least N bounced emails.\n"
+        "Complaints: at least N activities or messages of the complaint "
+        "activity type in the last D days.\n"
+        "Declining Purchases, Low Value, High Cost: need Invoicing.\n"
+        "Needs Changed: the partner carries one of the chosen tags.\n"
+        "Custom Domain: any condition on contacts.",
+    )
+    days = fields.Integer(
+        default=180,
+        tracking=True,
+        help="Inactivity: days without activity. No Response and Complaints: "
+        "the window, in days. Value criteria: the period, in days.",
+    )
+    threshold_count = fields.Integer(
+        default=3,
+        tracking=True,
+        help="No Response: mails sent. Bounced: bounces. Complaints: complaints.",
+    )
+    threshold_amount = fields.Float(
+        tracking=True,
+        help="Low Value: revenue, in the company currency, below which a "
+        "customer matches.",
+    )
+    threshold_percent = fields.Float(
+        default=50.0,
+        tracking=True,
+        help="Declining Purchases: drop versus the previous period. High Cost: "
+        "refunds as a share of invoiced.",
+    )
+    scope_domain = fields.Char(
+        default="[]",
+        help="Which contacts the rule may touch. Only companies and individuals "
+        "without a parent company are considered (contacts follow them).",
+    )
+    customers_only = fields.Boolean(
+        default=True,
+        help="Only contacts that bought something (customer rank > 0, when "
+        "Invoicing or Sales is installed).",
+    )
+    custom_domain = fields.Char(
+        default="[]",
+        help="Custom Domain criterion: the contacts that match.",
+    )
+    source_sale = fields.Boolean(
+        string="Confirmed Sales Orders", help="Needs the Sales app."
+    )
+    source_invoice = fields.Boolean(
+        string="Posted Customer Invoices", help="Needs the Invoicing app."
+    )
+    source_message = fields.Boolean(
+        string="Messages from the Customer",
+        default=True,
+        help="Emails and messages written by the customer or its contacts.",
+    )
+    source_activity = fields.Boolean(
+        string="Done Activities",
+        default=True,
+        help="Activities done on the customer.",
+    )
+    source_lead = fields.Boolean(
+        string="Opportunities Updated", help="Needs the CRM app."
+    )
+    tag_ids = fields.Many2many(
+        "res.partner.category",
+        "customer_offboarding_rule_tag_rel",
+        string="Tags",
+        help="Needs Changed: contacts with one of these tags match.",
+    )
+    complaint_activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        help="Complaints: the activity type that records a complaint.",
+    )
+    reason_id = fields.Many2one(
+        "customer.offboarding.reason",
+        required=True,
+        check_company=True,
+        tracking=True,
+    )
+    action = fields.Selection(
+        ACTIONS,
+        required=True,
+        default="flag",
+        tracking=True,
+        help="What happens to matching customers. A rule never skips a step: "
+        "Archive retires first when needed.",
+    )
+    exempt_tag_ids = fields.Many2many(
+        "res.partner.category",
+        "customer_offboarding_rule_exempt_tag_rel",
+        string="Never Offboard Tags",
+        default=lambda self: self.env.ref(
+            "customer_offboarding.partner_category_never_offboard",
+            raise_if_not_found=False,
+        ),
+        help="Contacts with one of these tags are never touched by the rule.",
+    )
+    exempt_active_users = fields.Boolean(
+        string="Exempt Contacts with Users",
+        default=True,
+        help="Skip customers linked to an active user (portal or internal).",
+    )
+    cooldown_days = fields.Integer(
+        default=90,
+        help="Skip customers reactivated or whose offboarding was cancelled "
+        "fewer than this many days ago.",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Owner Activity",
+        help="Schedule this activity for each customer the rule moves, "
+        "assigned to its salesperson (else to the Activity Fallback user).",
+    )
+    activity_summary = fields.Char()
+    activity_deadline_days = fields.Integer(
+        string="Activity Deadline (days)",
+        default=7,
+    )
+    activity_user_id = fields.Many2one(
+        "res.users",
+        string="Activity Fallback User",
+        default=lambda self: self.env.user,
+        help="Gets the activity of customers without a salesperson.",
+    )
+    server_action_id = fields.Many2one(
+        "ir.actions.server",
+        domain="[('model_id.model', '=', 'res.partner')]",
+        help="Run this server action on the customers the rule moves (active_ids).",
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    last_run_id = fields.Many2one("customer.offboarding.run", readonly=True, copy=False)
+
+    _sql_constraints = [
+        ("days_positive", "CHECK(days >= 0)", "Days cannot be negative."),
+        (
+            "threshold_count_positive",
+            "CHECK(threshold_count >= 0)",
+            "The count threshold cannot be negative.",
+        ),
+        (
+            "cooldown_days_positive",
+            "CHECK(cooldown_days >= 0)",
+            "The cooldown cannot be negative.",
+        ),
+    ]
+
+    @api.constrains("scope_domain", "custom_domain")
+    def _check_domains(self):
+        for rule in self:
+            for fname in ("scope_domain", "custom_domain"):
+                rule._parse_domain(fname, raise_validation=True)
+
+    @api.constrains("criterion", "source_sale", "source_invoice", "source_lead")
+    def _check_sources(self):
+        for rule in self:
+            missing = rule._get_missing_apps()
+            if missing:
+                raise ValidationError(missing)
+
+    # ------------------------------------------------------------------
+    # Configuration checks
+    # ------------------------------------------------------------------
+
+    def _parse_domain(self, fname, raise_validation=False):
+        """Return the domain stored in ``fname``, checked against res.partner."""
+        self.ensure_one()
+        text = self[fname] or "[]"
+        try:
+            domain = ast.literal_eval(text)
+            if not isinstance(domain, list):
+                raise ValueError("not a list")
+            self.env["res.partner"].with_company(self.company_id)._search(domain)
+        except Exception as error:  # noqa: BLE001 - any parse or field error
+            message = self.env._(
+                "The domain of rule “%(rule)s” is not valid: %(error)s",
+                rule=self.display_name,
+                error=error,
+            )
+            if raise_validation:
+                raise ValidationError(message) from error
+            raise UserError(message) from error
+        return domain
+
+    def _get_supported_sources(self):
+        """Inactivity sources this database can read (bridge modules add theirs)."""
+        return {"source_message", "source_activity"}
+
+    def _get_missing_apps(self):
+        """Return a message naming the apps this rule needs and lacks, or ''."""
+        self.ensure_one()
+        missing = set()
+        criterion_app = CRITERION_MODELS.get(self.criterion)
+        if criterion_app and not hasattr(self, f"_criterion_sql_{self.criterion}"):
+            missing.add(criterion_app[1])
+        if self.criterion == "inactivity":
+            supported = self._get_supported_sources()
+            missing |= {
+                app
+                for fname, (_model, app) in SOURCE_MODELS.items()
+                if self[fname] and fname not in supported
+            }
+        missing = sorted(missing)
+        if not missing:
+            return ""
+        return self.env._(
+            "Rule “%(rule)s” needs %(apps)s, which is not installed. Install it "
+            "or choose other signals.",
+            rule=self.name or "",
+            apps=", ".join(missing),
+        )
+
+    def _ensure_runnable(self):
+        missing = self._get_missing_apps()
+        if missing:
+            raise UserError(missing)
+        if self.criterion == "complaints" and not self.complaint_activity_type_id:
+            raise UserError(
+                self.env._(
+                    "Rule “%(rule)s” needs a complaint activity type.", rule=self.name
+                )
+            )
+        if self.criterion == "needs_changed" and not self.tag_ids:
+            raise UserError(
+                self.env._("Rule “%(rule)s” needs at least one tag.", rule=self.name)
+            )
+
+    # ------------------------------------------------------------------
+    # Detection (set-based SQL, one partner-id range at a time)
+    # ------------------------------------------------------------------
+
+    def _get_candidates_sql(self, as_of, id_from, id_to):
+        """SQL selecting the ids of commercial partners in [id_from, id_to) that
+        are in scope, in a state this rule's action can move, and match the
+        criterion (exemptions not applied)."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].with_company(self.company_id)
+        domain = expression.AND(
+            [
+                self._parse_domain("scope_domain"),
+                [("id", ">=", id_from), ("id", "<", id_to)],
+                [
+                    "|",
+                    ("company_id", "=", False),
+                    ("company_id", "=", self.company_id.id),
+                ],
+            ]
+        )
+        if self.customers_only and "customer_rank" in Partner._fields:
+            domain = expression.AND([domain, [("customer_rank", ">", 0)]])
+        if self.criterion == "custom":
+            domain = expression.AND([domain, self._parse_domain("custom_domain")])
+        scope = Partner._search(domain)
+        return SQL(
+            """
+            SELECT p.id
+              FROM res_partner p
+             WHERE p.id IN %(scope)s
+               AND p.id = p.commercial_partner_id
+               AND COALESCE(p.offboarding_state->>%(company_key)s, 'active')
+                   IN %(sources)s
+               AND %(criterion)s
+            """,
+            scope=scope.subselect(),
+            company_key=str(self.company_id.id),
+            sources=ACTION_SOURCES[self.action],
+            criterion=self._get_criterion_sql(as_of, (id_from, id_to)),
+        )
+
+    def _get_criterion_sql(self, as_of, id_range):
+        """The criterion as an SQL condition on the partner alias ``p``.
+
+        ``id_range`` bounds the partners of this pass, for criteria that
+        aggregate another table. Bridge modules add ``_criterion_sql_<code>``
+        methods for the signals of their app.
+        """
+        if self.criterion == "custom":
+            return SQL("TRUE")  # the custom domain is part of the scope
+        return getattr(self, f"_criterion_sql_{self.criterion}")(as_of, id_range)
+
+    def _cutoff(self, as_of, days=None):
+        return fields.Datetime.to_datetime(as_of) - timedelta(
+            days=self.days if days is None else days
+        )
+
+    def _family_messages_sql(self, condition):
+        """EXISTS a message written by the customer or one of its contacts."""
+        return SQL(
+            """
+            EXISTS (
+                SELECT 1
+                  FROM res_partner author
+                  JOIN mail_message m ON m.author_id = author.id
+                 WHERE author.commercial_partner_id = p.id
+                   AND m.message_type IN ('email', 'comment')
+                   AND %s)
+            """,
+            condition,
+        )
+
+    def _criterion_sql_inactivity(self, as_of, id_range):
+        cutoff = self._cutoff(as_of)
+        condition = SQL("p.create_date < %s", cutoff)
+        for signal in self._get_activity_signals_sql(cutoff, id_range):
+            condition = SQL("%s AND NOT %s", condition, signal)
+        return condition
+
+    def _get_activity_signals_sql(self, cutoff, id_range):
+        """EXISTS conditions on ``p``: activity since ``cutoff`` per chosen source.
+
+        Bridge modules append the signals of their app (sales, invoices, leads).
+        """
+        signals = []
+        if self.source_message:
+            signals.append(self._family_messages_sql(SQL("m.date >= %s", cutoff)))
+        if self.source_activity:
+            signals.append(
+                SQL(
+                    """
+                    EXISTS (
+                        SELECT 1
+                          FROM mail_message m
+                          JOIN res_partner r ON r.id = m.res_id
+                         WHERE m.model = 'res.partner'
+                           AND r.commercial_partner_id = p.id
+                           AND m.mail_activity_type_id IS NOT NULL
+                           AND m.date >= %s)
+                    """,
+                    cutoff,
+                )
+            )
+        return signals
+
+    def _criterion_sql_key_contact_left(self, as_of, id_range):
+        return SQL(
+            """
+            p.is_company
+            AND EXISTS (SELECT 1 FROM res_partner c WHERE c.parent_id = p.id)
+            AND NOT EXISTS (
+                SELECT 1 FROM res_partner c
+                 WHERE c.parent_id = p.id AND c.active
+                   AND COALESCE(c.email, '') != '')
+            """
+        )
+
+    def _criterion_sql_no_response(self, as_of, id_range):
+        cutoff = self._cutoff(as_of)
+        return SQL(
+            """
+            (SELECT COUNT(*)
+               FROM mail_message m
+               JOIN res_partner r ON r.id = m.res_id
+              WHERE m.model = 'res.partner'
+                AND r.commercial_partner_id = p.id
+                AND m.message_type = 'email'
+                AND m.date >= %(cutoff)s
+                AND NOT EXISTS (
+                    SELECT 1 FROM res_partner a
+                     WHERE a.id = m.author_id AND a.commercial_partner_id = p.id)
+            ) >= %(count)s
+            AND NOT %(replied)s
+            """,
+            cutoff=cutoff,
+            count=max(self.threshold_count, 1),
+            replied=self._family_messages_sql(SQL("m.date >= %s", cutoff)),
+        )
+
+    def _criterion_sql_unsubscribed(self, as_of, id_range):
+        return SQL(
+            """
+            EXISTS (
+                SELECT 1 FROM mail_blacklist b
+                 WHERE b.active AND b.email = p.email_normalized)
+            """
+        )
+
+    def _criterion_sql_bounced(self, as_of, id_range):
+        return SQL("p.message_bounce >= %s", max(self.threshold_count, 1))
+
+    def _criterion_sql_complaints(self, as_of, id_range):
+        cutoff = self._cutoff(as_of)
+        return SQL(
+            """
+            (SELECT COUNT(*) FROM mail_activity a
+               JOIN res_partner r ON r.id = a.res_id
+              WHERE a.res_model = 'res.partner' AND r.commercial_partner_id = p.id
+                AND a.activity_type_id = %(type)s AND a.create_date >= %(cutoff)s)
+            + (SELECT COUNT(*) FROM mail_message m
+               JOIN res_partner r ON r.id = m.res_id
+              WHERE m.model = 'res.partner' AND r.commercial_partner_id = p.id
+                AND m.mail_activity_type_id = %(type)s AND m.date >= %(cutoff)s)
+            >= %(count)s
+            """,
+            type=self.complaint_activity_type_id.id,
+            cutoff=cutoff,
+            count=max(self.threshold_count, 1),
+        )
+
+    def _criterion_sql_needs_changed(self, as_of, id_range):
+        return SQL(
+            """
+            EXISTS (
+                SELECT 1 FROM res_partner_res_partner_category_rel t
+                 WHERE t.partner_id = p.id AND t.category_id = ANY(%s))
+            """,
+            self.tag_ids.ids,
+        )
+
+    def _get_exemptions_sql(self, candidates, as_of):
+        """SQL of (partner_id, exemption) for the candidates a rule must spare."""
+        checks = self._get_exemption_checks_sql(as_of)
+        if not checks:
+            return None
+        return SQL(
+            "WITH candidates AS (%s) %s",
+            candidates,
+            SQL(" UNION ALL ").join(checks),
+        )
+
+    def _get_exemption_checks_sql(self, as_of):
+        """Queries of (partner_id, exemption code) over the CTE ``candidates``.
+
+        Bridge modules append their own (open opportunities, unpaid invoices).
+        """
+        checks = []
+        if self.exempt_tag_ids:
+            checks.append(
+                SQL(
+                    """
+                    SELECT t.partner_id, 'tag'
+                      FROM res_partner_res_partner_category_rel t
+                     WHERE t.partner_id IN (SELECT id FROM candidates)
+                       AND t.category_id = ANY(%s)
+                    """,
+                    self.exempt_tag_ids.ids,
+                )
+            )
+        if self.exempt_active_users:
+            checks.append(
+                SQL(
+                    """
+                    SELECT r.commercial_partner_id, 'user'
+                      FROM res_users u JOIN res_partner r ON r.id = u.partner_id
+                     WHERE u.active
+                       AND r.commercial_partner_id IN (SELECT id FROM candidates)
+                    """
+                )
+            )
+        if self.cooldown_days:
+            checks.append(
+                SQL(
+                    """
+                    SELECT c.partner_id, 'cooldown'
+                      FROM customer_offboarding_case c
+                     WHERE c.partner_id IN (SELECT id FROM candidates)
+                       AND c.company_id = %s
+                       AND c.state IN ('cancelled', 'reactivated')
+                       AND c.closed_date > %s
+                    """,
+                    self.company_id.id,
+                    fields.Date.to_date(as_of) - timedelta(days=self.cooldown_days),
+                )
+            )
+        if self.action == "archive":
+            checks.append(self._get_shared_exemption_sql())
+        return checks
+
+    def _get_shared_exemption_sql(self):
+        """Shared partners still served by another company cannot be archived."""
+        return SQL(
+            """
+            SELECT p.id, 'shared'
+              FROM res_partner p
+              JOIN res_company c ON c.id != %(company)s AND c.active
+             WHERE p.id IN (SELECT id FROM candidates)
+               AND p.company_id IS NULL
+               AND COALESCE(p.offboarding_state->>c.id::text, 'active')
+                   NOT IN ('retired', 'archived')
+            """,
+            company=self.company_id.id,
+        )
+
+    def _detect(self, as_of, id_from, id_to):
+        """Return (matched ids, {partner_id: exemption}) for one id range."""
+        self.ensure_one()
+        self.env.flush_all()
+        candidates = self._get_candidates_sql(as_of, id_from, id_to)
+        matched = [row[0] for row in self.env.execute_query(candidates)]
+        exempted = {}
+        exemptions_sql = (
+            self._get_exemptions_sql(candidates, as_of) if matched else None
+        )
+        if exemptions_sql:
+            for partner_id, exemption in self.env.execute_query(exemptions_sql):
+                exempted.setdefault(partner_id, exemption)
+        return matched, exempted
+
+    def _get_actionable_sql(self, as_of):
+        """SQL of the partner ids the rule would move at ``as_of`` (whole table)."""
+        self.ensure_one()
+        self._ensure_runnable()
+        self.env.flush_all()
+        candidates = self._get_candidates_sql(as_of, 0, self._get_id_bound())
+        exemptions = self._get_exemptions_sql(candidates, as_of)
+        if not exemptions:
+            return candidates
+        return SQL(
+            """
+            SELECT id FROM (%s) AS matched
+             WHERE id NOT IN (SELECT e.pid FROM (%s) AS e(pid, why))
+            """,
+            candidates,
+            exemptions,
+        )
+
+    def _get_revenue_sql(self, partners_sql, as_of):
+        """SQL of the revenue of the last 12 months of ``partners_sql``, or None
+        when no sales app is installed (the Invoicing bridge provides it)."""
+        return None
+
+    def _get_id_bound(self):
+        rows = self.env.execute_query(
+            SQL("SELECT COALESCE(MAX(id), 0) + 1 FROM res_partner")
+        )
+        return rows[0][0]
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_preview(self):
+        """Open a preview of what the rule would do today; nothing is written."""
+        self.ensure_one()
+        self._ensure_runnable()
+        preview = self.env["customer.offboarding.preview"].create({"rule_id": self.id})
+        preview._compute_result()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Preview: %(rule)s", rule=self.name),
+            "res_model": "customer.offboarding.preview",
+            "res_id": preview.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_run_now(self):
+        """Evaluate these rules now, as a run of their own."""
+        if not self.env.user.has_group(
+            "customer_offboarding.group_offboarding_manager"
+        ):
+            raise UserError(self.env._("Only offboarding managers can run rules."))
+        self.check_access("write")
+        run = self.env["customer.offboarding.run"].sudo()._start(self, trigger="manual")
+        run._execute(time_budget=None)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "customer.offboarding.run",
+            "res_id": run.id,
+            "view_mode": "form",
+        }
+
+    @api.model
+    def _cron_evaluate(self):
+        """Scheduled action: resume the unfinished run, else start today's."""
+        Run = self.env["customer.offboarding.run"].sudo()
+        run = Run.search([("state", "=", "running"), ("trigger", "=", "cron")], limit=1)
+        if not run:
+            rules = self.sudo().search([])
+            if not rules:
+                return
+            run = Run._start(rules, trigger="cron")
+        run._execute(time_budget=run._get_time_budget())
+
+    def _log_start_time(self):
+        return time.monotonic()

@@ -1,0 +1,304 @@
+import logging
+import threading
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, config
+
+from ..const import OPERATIONS
+from .customer_offboarding_rule import ID_RANGE
+
+_logger = logging.getLogger(__name__)
+
+# Rule action -> the lifecycle operations it performs, in order.
+ACTION_STEPS = {
+    "flag": ("flag",),
+    "start": ("start",),
+    "retire": ("retire",),
+    "archive": ("retire", "archive"),
+}
+
+
+class CustomerOffboardingRun(models.Model):
+    _name = "customer.offboarding.run"
+    _description = "Offboarding Rule Run"
+    _order = "id desc"
+
+    name = fields.Char(compute="_compute_name")
+    trigger = fields.Selection(
+        [("cron", "Scheduled"), ("manual", "Run Now")],
+        required=True,
+        readonly=True,
+        default="manual",
+    )
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done")],
+        required=True,
+        readonly=True,
+        default="running",
+        index=True,
+    )
+    as_of_date = fields.Date(
+        required=True,
+        readonly=True,
+        help="The date every rule of the run is evaluated at, kept when a run "
+        "resumes on a later day.",
+    )
+    id_bound = fields.Integer(
+        readonly=True,
+        help="Partners created after the run started are left to the next run.",
+    )
+    started_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    ended_at = fields.Datetime(readonly=True)
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 1))
+    user_id = fields.Many2one(
+        "res.users", readonly=True, default=lambda self: self.env.user
+    )
+    line_ids = fields.One2many(
+        "customer.offboarding.run.line", "run_id", string="Rules", readonly=True
+    )
+    undone_date = fields.Datetime(readonly=True)
+    undone_count = fields.Integer(
+        readonly=True, help="Customers the undo moved back to where they were."
+    )
+    matched_count = fields.Integer(compute="_compute_counts")
+    exempted_count = fields.Integer(compute="_compute_counts")
+    moved_count = fields.Integer(compute="_compute_counts")
+    error_count = fields.Integer(compute="_compute_counts")
+
+    @api.depends("as_of_date", "trigger")
+    def _compute_name(self):
+        labels = dict(self._fields["trigger"]._description_selection(self.env))
+        for run in self:
+            run.name = self.env._(
+                "%(trigger)s run of %(date)s",
+                trigger=labels.get(run.trigger, ""),
+                date=run.as_of_date or "",
+            )
+
+    @api.depends(
+        "line_ids.matched", "line_ids.exempted", "line_ids.moved", "line_ids.state"
+    )
+    def _compute_counts(self):
+        for run in self:
+            run.matched_count = sum(run.line_ids.mapped("matched"))
+            run.exempted_count = sum(run.line_ids.mapped("exempted"))
+            run.moved_count = sum(run.line_ids.mapped("moved"))
+            run.error_count = len(
+                run.line_ids.filtered(lambda line: line.state == "error")
+            )
+
+    @api.model
+    def _start(self, rules, trigger):
+        """Create a run for ``rules``, frozen at today's date."""
+        run = self.create(
+            {
+                "trigger": trigger,
+                "as_of_date": fields.Date.context_today(self),
+                "id_bound": rules[:1]._get_id_bound() if rules else 0,
+                "line_ids": [
+                    fields.Command.create({"rule_id": rule.id}) for rule in rules
+                ],
+            }
+        )
+        return run
+
+    def _get_time_budget(self):
+        """Seconds a cron call may work: well inside the cron time limit."""
+        limit = config.get("limit_time_real_cron") or -1
+        if limit is None or limit < 0:
+            limit = config.get("limit_time_real") or 120
+        return max(10, limit / 2) if limit else 600
+
+    def _get_id_range(self):
+        return ID_RANGE
+
+    @staticmethod
+    def _can_commit():
+        return not getattr(threading.current_thread(), "testing", False)
+
+    def _execute(self, time_budget=None):
+        """Process the pending id ranges of every rule, committing each one.
+
+        Returns True when the run is finished. With a time budget, stops after
+        the range that exhausts it; the next call resumes at the checkpoint.
+        """
+        self.ensure_one()
+        started = time.monotonic()
+        done = 0
+        for line in self.line_ids.filtered(lambda line: line.state == "pending"):
+            while line.state == "pending":
+                line._process_next_range()
+                done += 1
+                self._checkpoint(done)
+                if time_budget and time.monotonic() - started > time_budget:
+                    if self._remaining_ranges():
+                        return False
+        self.write(
+            {
+                "state": "done",
+                "ended_at": fields.Datetime.now(),
+                "duration": (fields.Datetime.now() - self.started_at).total_seconds(),
+            }
+        )
+        self._checkpoint(done)
+        return True
+
+    def _remaining_ranges(self):
+        width = self._get_id_range()
+        remaining = 0
+        for line in self.line_ids.filtered(lambda line: line.state == "pending"):
+            remaining += max(0, -(-(self.id_bound - line.cursor) // width))
+        return remaining
+
+    def _checkpoint(self, done):
+        """Report progress to the scheduler and commit the finished range."""
+        self.env["ir.cron"]._notify_progress(
+            done=done, remaining=self._remaining_ranges()
+        )
+        if self._can_commit():
+            # One transaction per id range: a killed run keeps what it finished
+            # and resumes from the line cursors.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _apply_rule(self, rule, partner_ids):
+        """Move ``partner_ids`` as the rule's action says, step by step."""
+        if not partner_ids:
+            return
+        company = rule.company_id
+        partners = (
+            self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
+        )
+        for operation in ACTION_STEPS[rule.action]:
+            self._apply_rule_step(rule, operation, partners)
+        if rule.activity_type_id:
+            self._schedule_rule_activities(rule, partners)
+        if rule.server_action_id:
+            rule.server_action_id.sudo().with_company(company).with_context(
+                active_model="res.partner",
+                active_ids=partners.ids,
+                active_id=partners.ids[0],
+            ).run()
+
+    def _schedule_rule_activities(self, rule, partners):
+        """One owner activity per moved customer, created in one batch."""
+        deadline = fields.Date.context_today(self) + timedelta(
+            days=rule.activity_deadline_days
+        )
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        fallback = rule.activity_user_id or self.env.user
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": rule.activity_type_id.id,
+                    "summary": rule.activity_summary or rule.name,
+                    "date_deadline": deadline,
+                    "user_id": (partner.user_id or fallback).id,
+                }
+                for partner in partners
+            ]
+        )
+
+    def _apply_rule_step(self, rule, operation, partners):
+        company = rule.company_id
+        states = partners._offboarding_read_states(company)
+        sources = OPERATIONS[operation][1]
+        group = partners.filtered(lambda p: states[p.id] in sources)
+        if not group:
+            return
+        reason = rule.reason_id if operation in ("flag", "start") else False
+        end_date = False
+        if operation == "start":
+            end_date = group._offboarding_resolve_end_date("start", None, company)
+        group._offboarding_apply(
+            operation,
+            company,
+            states,
+            reason,
+            end_date,
+            False,
+            "rule",
+            rule=rule,
+            run=self,
+        )
+
+    def action_undo(self):
+        """Move back every customer this run moved and that has not moved since."""
+        self.ensure_one()
+        if not self.env.user.has_group(
+            "customer_offboarding.group_offboarding_manager"
+        ):
+            raise AccessError(self.env._("Only offboarding managers can undo a run."))
+        if self.state != "done" or self.undone_date:
+            raise UserError(
+                self.env._("Only a finished run can be undone, and only once.")
+            )
+        note = self.env._("Undo of %(run)s.", run=self.name)
+        undone = 0
+        for (company_id, last_to, first_from), partner_ids in self._get_moves().items():
+            company = self.env["res.company"].browse(company_id)
+            partners = (
+                self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
+            )
+            states = partners._offboarding_read_states(company)
+            unmoved = partners.browse(
+                [pid for pid in partner_ids if states[pid] == last_to]
+            )
+            if not unmoved:
+                continue
+            if first_from == "active":
+                operation = (
+                    "cancel" if last_to in ("at_risk", "retiring") else "reactivate"
+                )
+                unmoved._offboarding_apply(
+                    operation, company, states, False, False, note, "undo", run=self
+                )
+            else:
+                unmoved._offboarding_revert(company, states, first_from, self, note)
+            undone += len(unmoved)
+        # The run is system-written (no write access for anyone): the manager
+        # check above is the gate.
+        self.sudo().write(
+            {"undone_date": fields.Datetime.now(), "undone_count": undone}
+        )
+        return True
+
+    def _get_moves(self):
+        """{(company, last to_state, first from_state): partner ids} of this run."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT e.company_id,
+                       (array_agg(e.to_state ORDER BY e.id DESC))[1],
+                       (array_agg(e.from_state ORDER BY e.id))[1],
+                       e.partner_id
+                  FROM customer_offboarding_event e
+                 WHERE e.run_id = %s AND e.origin = 'rule'
+                 GROUP BY e.company_id, e.partner_id
+                """,
+                self.id,
+            )
+        )
+        moves = defaultdict(list)
+        for company_id, last_to, first_from, partner_id in rows:
+            moves[(company_id, last_to, first_from)].append(partner_id)
+        return moves
+
+    def action_open_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_offboarding.customer_offboarding_event_action"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        return action
+
+    def unlink(self):
+        if any(run.state == "running" for run in self):
+            raise UserError(self.env._("A running run cannot be deleted."))
+        return super().unlink()

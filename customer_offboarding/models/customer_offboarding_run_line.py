@@ -1,0 +1,77 @@
+import logging
+
+from odoo import fields, models
+
+_logger = logging.getLogger(__name__)
+
+
+class CustomerOffboardingRunLine(models.Model):
+    _name = "customer.offboarding.run.line"
+    _description = "Offboarding Rule Run Line"
+    _order = "id"
+
+    run_id = fields.Many2one(
+        "customer.offboarding.run", required=True, ondelete="cascade", index=True
+    )
+    rule_id = fields.Many2one(
+        "customer.offboarding.rule", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="rule_id.company_id", store=True)
+    state = fields.Selection(
+        [("pending", "Pending"), ("done", "Done"), ("error", "Error")],
+        required=True,
+        default="pending",
+    )
+    cursor = fields.Integer(
+        default=0, help="The next partner id to evaluate: the checkpoint."
+    )
+    matched = fields.Integer()
+    exempted = fields.Integer()
+    moved = fields.Integer()
+    exemption_summary = fields.Char()
+    error = fields.Text()
+
+    def _process_next_range(self):
+        """Detect and move the partners of the next id range, or record an error."""
+        self.ensure_one()
+        run = self.run_id
+        rule = self.rule_id.with_company(self.rule_id.company_id)
+        id_to = min(self.cursor + run._get_id_range(), run.id_bound)
+        try:
+            with self.env.cr.savepoint():
+                rule._ensure_runnable()
+                matched, exempted = rule._detect(run.as_of_date, self.cursor, id_to)
+                to_move = [pid for pid in matched if pid not in exempted]
+                run._apply_rule(rule, to_move)
+                self._add_counts(matched, exempted, to_move, id_to)
+        except Exception as error:  # noqa: BLE001 - one rule must not stop the others
+            _logger.warning("Offboarding rule %s failed: %s", rule.id, error)
+            message = str(error.args[0] if error.args else error)
+            self.write({"state": "error", "error": message})
+            rule.sudo().write({"last_error": message, "last_run_id": run.id})
+
+    def _add_counts(self, matched, exempted, moved, id_to):
+        summary = dict(
+            part.split(": ")
+            for part in (self.exemption_summary or "").split(", ")
+            if part
+        )
+        for exemption in exempted.values():
+            summary[exemption] = str(int(summary.get(exemption, 0)) + 1)
+        done = id_to >= self.run_id.id_bound
+        self.write(
+            {
+                "matched": self.matched + len(matched),
+                "exempted": self.exempted + len(exempted),
+                "moved": self.moved + len(moved),
+                "cursor": id_to,
+                "exemption_summary": ", ".join(
+                    f"{k}: {v}" for k, v in sorted(summary.items())
+                ),
+                "state": "done" if done else "pending",
+            }
+        )
+        if done:
+            self.rule_id.sudo().write(
+                {"last_error": False, "last_run_id": self.run_id.id}
+            )

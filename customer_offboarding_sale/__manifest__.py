@@ -1,0 +1,14 @@
+{
+    "name": "Customer Offboarding - Sales Signals",
+    "summary": "Confirmed sales orders count as activity in offboarding rules",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "website": "https://github.com/customer-offboarding/customer_offboarding",
+    "author": "customer_offboarding developers",
+    "maintainers": ["customer-offboarding"],
+    "license": "LGPL-3",
+    "depends": ["customer_offboarding", "sale"],
+    "data": [],
+    "installable": True,
+    "auto_install": True,
+}
