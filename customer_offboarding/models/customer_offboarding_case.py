@@ -24,7 +24,6 @@ class CustomerOffboardingCase(models.Model):
         "res.company",
         required=True,
         readonly=True,
-        index=True,
         default=lambda self: self.env.company,
     )
     state = fields.Selection(

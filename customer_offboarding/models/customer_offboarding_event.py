@@ -24,7 +24,6 @@ class CustomerOffboardingEvent(models.Model):
         "customer.offboarding.case",
         required=True,
         readonly=True,
-        index=True,
         ondelete="restrict",
         check_company=True,
     )
@@ -40,7 +39,6 @@ class CustomerOffboardingEvent(models.Model):
         "res.company",
         required=True,
         readonly=True,
-        index=True,
     )
     from_state = fields.Selection(PARTNER_STATES, required=True, readonly=True)
     to_state = fields.Selection(PARTNER_STATES, required=True, readonly=True)
@@ -59,13 +57,11 @@ class CustomerOffboardingEvent(models.Model):
         required=True,
         readonly=True,
         default=fields.Datetime.now,
-        index=True,
     )
     note = fields.Text(readonly=True)
     rule_id = fields.Many2one(
         "customer.offboarding.rule",
         readonly=True,
-        index="btree_not_null",
         ondelete="set null",
     )
     run_id = fields.Many2one(

@@ -566,9 +566,9 @@ class CustomerOffboardingRule(models.Model):
         candidates = self._get_candidates_sql(as_of, id_from, id_to)
         matched = [row[0] for row in self.env.execute_query(candidates)]
         exempted = {}
-        exemptions_sql = (
-            self._get_exemptions_sql(candidates, as_of) if matched else None
-        )
+        # Exemptions look at the ids just found, not at the detection query again.
+        found = SQL("SELECT unnest(%s::int[]) AS id", matched)
+        exemptions_sql = self._get_exemptions_sql(found, as_of) if matched else None
         if exemptions_sql:
             for partner_id, exemption in self.env.execute_query(exemptions_sql):
                 exempted.setdefault(partner_id, exemption)

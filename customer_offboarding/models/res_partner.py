@@ -38,6 +38,10 @@ class ResPartner(models.Model):
         company_dependent=True,
         readonly=True,
         copy=False,
+        # Odoo indexes company-dependent columns (btree on the whole jsonb) by
+        # default; lookups here read one company's key, which that index cannot
+        # serve, and every status change would have to update it.
+        index=False,
         help="Where this customer stands in the offboarding lifecycle of the "
         "current company. Contacts show their company's status.",
     )
@@ -46,6 +50,7 @@ class ResPartner(models.Model):
         string="Value Tier",
         company_dependent=True,
         copy=False,
+        index=False,
         help="How much personal attention offboarding this customer deserves: "
         "high (personal contact), mid (standard notice with a named contact), "
         "low (automated notice).",
@@ -498,7 +503,11 @@ class ResPartner(models.Model):
         reason = reason or self.env["customer.offboarding.reason"]
         self.env.flush_all()
         source = {"rule": rule.id if rule else None, "run": run.id if run else None}
-        cases = self._offboarding_get_cases(company, states, reason, source)
+        case_values = self._offboarding_case_values(operation, reason, end_date)
+        opening = case_values if OPERATIONS[operation][0] != "active" else None
+        cases, finished = self._offboarding_get_cases(
+            company, states, reason, source, final=opening
+        )
         self._offboarding_write_state(company, *OPERATIONS[operation])
         case_records = self.env["customer.offboarding.case"].browse(
             [case_id for case_id, _reason_id in cases.values()]
@@ -509,7 +518,9 @@ class ResPartner(models.Model):
             archived = self.filtered(lambda p: states[p.id] == "archived")
             archived._offboarding_restore_family(case_records)
         self.env.flush_all()
-        self._offboarding_update_cases(case_records, operation, reason, end_date)
+        self._offboarding_update_cases(
+            case_records.browse(set(case_records.ids) - finished), case_values
+        )
         self._offboarding_log(
             OPERATIONS[operation][0],
             company,
@@ -532,7 +543,7 @@ class ResPartner(models.Model):
         self.env.flush_all()
         Reason = self.env["customer.offboarding.reason"]
         source = {"rule": None, "run": run.id}
-        cases = self._offboarding_get_cases(company, states, Reason, source)
+        cases, _finished = self._offboarding_get_cases(company, states, Reason, source)
         self._offboarding_write_state(company, target, tuple(set(states.values())))
         case_records = self.env["customer.offboarding.case"].browse(
             [case_id for case_id, _reason_id in cases.values()]
@@ -559,9 +570,13 @@ class ResPartner(models.Model):
         )
         self.env.invalidate_all()
 
-    def _offboarding_get_cases(self, company, states, reason, source):
-        """Return {partner_id: (case_id, reason_id)} of the open cases in
-        ``company``, opening the missing ones."""
+    def _offboarding_get_cases(self, company, states, reason, source, final=None):
+        """Return ({partner_id: (case_id, reason_id)}, ids of finished cases) of
+        the open cases in ``company``, opening the missing ones.
+
+        ``final`` holds the case values of the transition: cases opened for
+        active partners are inserted with them directly (no update after).
+        """
         rows = self.env.execute_query(
             SQL(
                 """
@@ -578,42 +593,55 @@ class ResPartner(models.Model):
         )
         cases = {row[0]: (row[1], row[2]) for row in rows}
         missing = [pid for pid in self.ids if pid not in cases]
-        if missing:
-            reason = reason or self.env.ref("customer_offboarding.reason_other")
-            # A new case starts in the partner's current state (or at_risk for an
-            # active partner); the update that follows moves it to the target.
-            initial = [
-                states[pid] if states[pid] != "active" else "at_risk" for pid in missing
-            ]
-            now = fields.Datetime.now()
-            rows = self.env.execute_query(
-                SQL(
-                    """
-                    INSERT INTO customer_offboarding_case
-                           (partner_id, company_id, state, reason_id, tier, user_id,
-                            rule_id, run_id, revision,
-                            flag_date, create_uid, create_date, write_uid, write_date)
-                    SELECT p.id, %(company)s, m.state, %(reason)s,
-                           p.offboarding_tier->>%(key)s, p.user_id,
-                           %(rule)s, %(run)s, 0,
-                           %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM unnest(%(ids)s::int[], %(states)s::varchar[]) AS m(id, state)
-                      JOIN res_partner p ON p.id = m.id
-                 RETURNING partner_id, id, reason_id
-                    """,
-                    company=company.id,
-                    reason=reason.id,
-                    rule=source["rule"],
-                    run=source["run"],
-                    key=str(company.id),
-                    now=now,
-                    uid=self.env.uid,
-                    ids=missing,
-                    states=initial,
-                )
+        if not missing:
+            return cases, set()
+        reason = reason or self.env.ref("customer_offboarding.reason_other")
+        direct = bool(final) and all(states[pid] == "active" for pid in missing)
+        extra = {
+            name: value
+            for name, value in (final or {}).items()
+            if direct and name not in ("state", "reason_id", "write_uid", "write_date")
+        }
+        # Otherwise (a partner without its case) the case starts in the partner's
+        # current state and the update that follows moves it to the target.
+        initial = [final["state"] if direct else states[pid] for pid in missing]
+        now = fields.Datetime.now()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO customer_offboarding_case
+                       (partner_id, company_id, state, reason_id, tier, user_id,
+                        rule_id, run_id, revision,
+                        flag_date, create_uid, create_date, write_uid, write_date
+                        %(extra_columns)s)
+                SELECT p.id, %(company)s, m.state, %(reason)s,
+                       p.offboarding_tier->>%(key)s, p.user_id,
+                       %(rule)s, %(run)s, 0,
+                       %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                       %(extra_values)s
+                  FROM unnest(%(ids)s::int[], %(states)s::varchar[]) AS m(id, state)
+                  JOIN res_partner p ON p.id = m.id
+             RETURNING partner_id, id, reason_id
+                """,
+                extra_columns=SQL("").join(
+                    SQL(", %s", SQL.identifier(name)) for name in extra
+                ),
+                extra_values=SQL("").join(
+                    SQL(", %s", value) for value in extra.values()
+                ),
+                company=company.id,
+                reason=reason.id,
+                rule=source["rule"],
+                run=source["run"],
+                key=str(company.id),
+                now=now,
+                uid=self.env.uid,
+                ids=missing,
+                states=initial,
             )
-            cases.update({row[0]: (row[1], row[2]) for row in rows})
-        return cases
+        )
+        cases.update({row[0]: (row[1], row[2]) for row in rows})
+        return cases, {row[1] for row in rows} if direct else set()
 
     def _offboarding_write_state(self, company, target, sources):
         """Compare-and-set the status of these partners and their contacts."""
@@ -667,8 +695,8 @@ class ResPartner(models.Model):
         )
         self.env["res.partner"].invalidate_model(["offboarding_state"])
 
-    def _offboarding_update_cases(self, cases, operation, reason, end_date):
-        """Move the cases to the target state and stamp the matching date."""
+    def _offboarding_case_values(self, operation, reason, end_date):
+        """The case columns a transition sets: state and the matching date."""
         today = fields.Date.context_today(self)
         target = OPERATIONS[operation][0]
         if target == "active":
@@ -684,6 +712,12 @@ class ResPartner(models.Model):
             elif target == "archived":
                 values["archived_date"] = today
         values.update(write_uid=self.env.uid, write_date=fields.Datetime.now())
+        return values
+
+    def _offboarding_update_cases(self, cases, values):
+        """Write the transition's values on existing cases, in one statement."""
+        if not cases:
+            return
         assignments = SQL(", ").join(
             SQL("%s = %s", SQL.identifier(name), value)
             for name, value in values.items()
@@ -833,10 +867,8 @@ class ResPartner(models.Model):
         bodies = self._offboarding_log_bodies(
             company, cases, states, target, reason, note
         )
+        # The partner's chatter tells the story; the case lists its events.
         self._offboarding_insert_notes("res.partner", partner_ids, bodies, now)
-        self._offboarding_insert_notes(
-            "customer.offboarding.case", case_ids, bodies, now
-        )
 
     def _offboarding_log_bodies(self, company, cases, states, target, reason, note):
         """One chatter body per partner (built once per from-state and reason)."""

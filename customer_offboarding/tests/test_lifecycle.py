@@ -197,18 +197,17 @@ class TestLifecycle(OffboardingCommon):
             )
             self.env.flush_all()
 
-    def test_transition_logs_on_partner_and_case_chatter(self):
-        """Each transition leaves a note on the partner and on the case."""
+    def test_transition_logs_on_partner_chatter_and_case_events(self):
+        """Each transition leaves a note on the partner and an event on the case."""
         self.customer.with_user(self.manager).offboarding_flag(
             "bounced", note="Bounces"
         )
-        case = self.customer.offboarding_case_id
-        for record in (self.customer, case):
-            bodies = record.message_ids.mapped("body")
-            self.assertTrue(
-                any("At Risk" in body and "Bounces" in body for body in bodies),
-                bodies,
-            )
+        bodies = self.customer.message_ids.mapped("body")
+        self.assertTrue(
+            any("At Risk" in body and "Bounces" in body for body in bodies), bodies
+        )
+        event = self.customer.offboarding_case_id.event_ids
+        self.assertEqual((event.to_state, event.note), ("at_risk", "Bounces"))
 
     def test_contract_reasons_exist_with_their_family(self):
         """The 13 reason codes of the contract ship with their family and wording."""

@@ -264,6 +264,52 @@ class TestRules(OffboardingCommon):
         self.assertEqual(len(self._events(everyone)), len(everyone))
         self.assertEqual(run.line_ids.moved, len(everyone))
 
+    def test_run_killed_mid_range_resumes_without_duplicates(self):
+        """A crash after the first range leaves the run resumable; the resumed run
+        ends like a clean one: same as-of date, one case and event per partner."""
+        extra = self._create_customers(4, prefix="RuleTest crash")
+        self._age(extra, 400)
+        everyone = self.old | self.young | extra
+        rule = self._rule()
+        width = (max(everyone.ids) - min(everyone.ids)) // 2 + 1
+        Run = self.env["customer.offboarding.run"]
+        original = type(Run)._apply_rule
+        calls = []
+
+        def crash_on_second_range(run, rule, partner_ids):
+            calls.append(partner_ids)
+            if len(calls) == 2:
+                raise KeyboardInterrupt("worker killed")  # not caught per rule
+            return original(run, rule, partner_ids)
+
+        with patch.object(type(Run), "_get_id_range", lambda self: width):
+            run = Run._start(rule, trigger="cron")
+            run.line_ids.cursor = min(everyone.ids)
+            as_of = run.as_of_date
+            with patch.object(type(Run), "_apply_rule", crash_on_second_range):
+                with self.assertRaises(KeyboardInterrupt):
+                    run._execute(time_budget=None)
+            self.assertEqual(run.state, "running")
+            self.Rule._cron_evaluate()
+        self.assertEqual((run.state, run.as_of_date), ("done", as_of))
+        self.assertEqual(self._states(everyone), {"at_risk"})
+        self.assertEqual(len(self._events(everyone)), len(everyone))
+        cases = self.env["customer.offboarding.case"].search(
+            [("partner_id", "in", everyone.ids)]
+        )
+        self.assertEqual(len(cases), len(everyone))
+
+    def test_archive_rule_spares_shared_partners_still_served_elsewhere(self):
+        """A shared partner active in another company is exempted from archiving."""
+        self.env["res.company"].create({"name": "Rules Company Other"})
+        shared = self._create_customers(1, prefix="RuleTest shared", company_id=False)
+        self._age(shared, 400)
+        run = self._run(self._rule(action="archive"))
+        self.assertIn("shared: 1", run.line_ids.exemption_summary)
+        self.assertTrue(shared.active)
+        self.assertEqual(self._states(shared), {"active"})
+        self.assertFalse(self.old.active)
+
     def test_a_failing_rule_is_reported_and_others_still_run(self):
         """A rule that fails is marked in error; the next rule runs; the cron stays."""
         broken = self._rule(criterion="needs_changed", name="Broken")

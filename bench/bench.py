@@ -1,0 +1,686 @@
+"""Benchmark of the offboarding rules engine; run through bench/run.
+
+Seeds partners, invoices, sales orders and messages with SQL generate_series
+(fixed seed), installs the addons on the seeded database (timed), then runs the
+same three rules (inactivity 180 days, low value, declining purchases) four
+ways in one process and prints what each cost:
+
+(a) the engine: the daily scheduled action, run to completion;
+(b) a naive per-partner ORM loop (on a sample, extrapolated);
+(c) an Odoo base_automation time-based rule whose Python action checks each
+    record (on a sample, extrapolated);
+(d) the SQL floor: the same detection written by hand, one UPDATE per rule.
+
+(b), (c) and (d) run first, each rolled back, so that all four start from the
+same data. Nothing here is a test: it prints measurements.
+"""
+
+import argparse
+import cProfile
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import odoo
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.tools import SQL, config
+
+ADDONS = "customer_offboarding,customer_offboarding_account,customer_offboarding_sale"
+COMPANY_SHARE = (0.8, 0.1, 0.1)  # documents per company
+INVOICES = ORDERS = 5  # per customer
+MESSAGES = 15  # per customer
+CHILD_SHARE = 0.3  # of partners are contacts of a company
+LOW_VALUE = 500.0
+SEED = 0.42
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--partners", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument(
+        "--profile", action="store_true", help="print a cProfile of the engine run"
+    )
+    return parser.parse_args()
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        config.parse_config(["-c", args.config, "-d", args.database])
+        self.rows = []
+
+    # -- helpers ------------------------------------------------------------
+
+    def env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def registry(self):
+        return Registry(self.args.database)
+
+    def log(self, text):
+        print(f"bench: {text}", flush=True)
+
+    # -- seeding --------------------------------------------------------------
+
+    def seed(self):
+        n = self.args.partners
+        commercial = int(n * (1 - CHILD_SHARE))
+        t0 = time.monotonic()
+        with self.registry().cursor() as cr:
+            env = self.env(cr)
+            companies = env.company | env["res.company"].create(
+                [{"name": "Bench Company B"}, {"name": "Bench Company C"}]
+            )
+            journal = env["account.journal"].search(
+                [("type", "=", "sale"), ("company_id", "=", env.company.id)], limit=1
+            )
+            env.flush_all()
+            self._seed_sql(cr, commercial, n - commercial, companies.ids, journal)
+        self.seed_seconds = time.monotonic() - t0
+        self.log(
+            f"seeded {n:,} partners ({commercial:,} customers) with "
+            f"{commercial * INVOICES:,} invoices, {commercial * ORDERS:,} orders and "
+            f"{commercial * MESSAGES:,} messages in {self.seed_seconds:.0f} s"
+        )
+
+    def _seed_sql(self, cr, commercial, children, company_ids, journal):
+        cid = company_ids
+        cr.execute(SQL("SELECT setseed(%s)", SEED))
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO res_partner
+                       (name, complete_name, is_company, active, type, autopost_bills,
+                        customer_rank, email, email_normalized, create_date, write_date)
+                SELECT 'Bench customer ' || g, 'Bench customer ' || g, mod(g, 2) = 0, TRUE,
+                       'contact', 'ask', 1, 'c' || g || '@bench.example.com',
+                       'c' || g || '@bench.example.com',
+                       now() - interval '1500 days', now()
+                  FROM generate_series(1, %s) g
+                """,
+                commercial,
+            )
+        )
+        cr.execute(
+            """
+            UPDATE res_partner SET commercial_partner_id = id
+             WHERE name LIKE 'Bench customer %' AND commercial_partner_id IS NULL
+            """
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO res_partner
+                       (name, complete_name, is_company, active, type, autopost_bills,
+                        parent_id, commercial_partner_id, create_date, write_date)
+                SELECT 'Bench contact ' || c.id, 'Bench contact ' || c.id, FALSE, TRUE,
+                       'contact', 'ask', c.id, c.id, now() - interval '1500 days', now()
+                  FROM res_partner c
+                 WHERE c.name LIKE %s
+                 ORDER BY random()
+                 LIMIT %s
+                """,
+                "Bench customer %",
+                children,
+            )
+        )
+        # Each customer was last active between today and 3 years ago; its
+        # documents and messages spread over the year before that.
+        cr.execute(
+            """
+            CREATE TEMP TABLE bench_customer AS
+            SELECT id, (random() * 1095)::int AS idle_days
+              FROM res_partner WHERE name LIKE 'Bench customer %'
+            """
+        )
+        company_case = SQL(
+            "CASE WHEN r < %s THEN %s WHEN r < %s THEN %s ELSE %s END",
+            COMPANY_SHARE[0],
+            cid[0],
+            COMPANY_SHARE[0] + COMPANY_SHARE[1],
+            cid[1],
+            cid[2],
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO account_move
+                       (journal_id, currency_id, state, move_type, auto_post, name,
+                        date, invoice_date, company_id, partner_id,
+                        commercial_partner_id, amount_untaxed_signed, payment_state,
+                        create_date, write_date)
+                SELECT %(journal)s, %(currency)s, 'posted', 'out_invoice', 'no', '/',
+                       d, d, %(company)s, c.id, c.id,
+                       round((50 + random() * 950)::numeric, 2),
+                       CASE WHEN random() < 0.05 THEN 'not_paid' ELSE 'paid' END,
+                       now(), now()
+                  FROM bench_customer c, generate_series(1, %(count)s) k,
+                       LATERAL (SELECT current_date
+                                       - (c.idle_days + (random() * 365)::int) AS d,
+                                       random() + k * 0 AS r) x
+                """,
+                journal=journal.id,
+                currency=journal.company_id.currency_id.id,
+                company=company_case,
+                count=INVOICES,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO sale_order
+                       (company_id, partner_id, partner_invoice_id, partner_shipping_id,
+                        name, date_order, state, create_date, write_date)
+                SELECT %(company)s, c.id, c.id, c.id, 'BS' || c.id || '-' || k,
+                       now() - (c.idle_days + random() * 365) * interval '1 day',
+                       'sale', now(), now()
+                  FROM bench_customer c, generate_series(1, %(count)s) k,
+                       LATERAL (SELECT random() + k * 0 AS r) x
+                """,
+                company=company_case,
+                count=ORDERS,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message
+                       (model, res_id, message_type, author_id, date, body,
+                        create_date, write_date)
+                SELECT 'res.partner', c.id, 'email', c.id,
+                       now() - (c.idle_days + random() * 365) * interval '1 day',
+                       '<p>Hello</p>', now(), now()
+                  FROM bench_customer c, generate_series(1, %s) k
+                """,
+                MESSAGES,
+            )
+        )
+        cr.execute("ANALYZE")
+
+    # -- install --------------------------------------------------------------
+
+    def install(self):
+        t0 = time.monotonic()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "-c",
+                self.args.config,
+                "-d",
+                self.args.database,
+                "-i",
+                ADDONS,
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+            ],
+            check=True,
+        )
+        self.install_seconds = time.monotonic() - t0
+        Registry.new(self.args.database)  # this process must see the new models
+        self.log(
+            f"installed {ADDONS} on the seeded database in {self.install_seconds:.0f} s"
+        )
+
+    # -- the rule set ---------------------------------------------------------
+
+    def create_rules(self, env):
+        reason = env.ref("customer_offboarding.reason_inactivity")
+        common = {
+            "reason_id": reason.id,
+            "scope_domain": "[('name', 'like', 'Bench customer')]",
+            "action": "flag",
+        }
+        return env["customer.offboarding.rule"].create(
+            [
+                {
+                    **common,
+                    "name": "Inactive 180 days",
+                    "criterion": "inactivity",
+                    "days": 180,
+                    "source_message": True,
+                    "source_activity": False,
+                    "source_invoice": True,
+                    "source_sale": True,
+                },
+                {
+                    **common,
+                    "name": "Low value",
+                    "criterion": "low_value",
+                    "days": 365,
+                    "threshold_amount": LOW_VALUE,
+                    "reason_id": env.ref("customer_offboarding.reason_low_value").id,
+                },
+                {
+                    **common,
+                    "name": "Declining purchases",
+                    "criterion": "declining_purchases",
+                    "days": 182,
+                    "threshold_percent": 50,
+                    "reason_id": env.ref(
+                        "customer_offboarding.reason_declining_purchases"
+                    ).id,
+                },
+            ]
+        )
+
+    # -- (d) SQL floor ----------------------------------------------------------
+
+    def floor(self):
+        with self.registry().cursor() as cr:
+            env = self.env(cr)
+            company = env.company.id
+            today = fields.Date.today()
+            now = fields.Datetime.now()
+            key = str(company)
+            scope = SQL(
+                """
+                p.name LIKE %s AND p.id = p.commercial_partner_id
+                AND p.customer_rank > 0
+                AND COALESCE(p.offboarding_state->>%s, 'active') = 'active'
+                """,
+                "Bench customer %",
+                key,
+            )
+            inv = SQL(
+                """
+                FROM account_move m WHERE m.commercial_partner_id = p.id
+                 AND m.state = 'posted' AND m.company_id = %s
+                 AND m.move_type IN ('out_invoice', 'out_refund')
+                """,
+                company,
+            )
+            cutoff = now - timedelta(days=180)
+            criteria = [
+                SQL(
+                    """
+                    p.create_date < %(cutoff)s
+                    AND NOT EXISTS (SELECT 1 FROM res_partner a
+                        JOIN mail_message mm ON mm.author_id = a.id
+                        WHERE a.commercial_partner_id = p.id
+                          AND mm.message_type IN ('email', 'comment')
+                          AND mm.date >= %(cutoff)s)
+                    AND NOT EXISTS (SELECT 1 %(inv)s AND m.move_type = 'out_invoice'
+                                    AND m.invoice_date >= %(cutoff_date)s)
+                    AND NOT EXISTS (SELECT 1 FROM res_partner b
+                        JOIN sale_order so ON so.partner_id = b.id
+                        WHERE b.commercial_partner_id = p.id AND so.state = 'sale'
+                          AND so.company_id = %(company)s
+                          AND so.date_order >= %(cutoff)s)
+                    """,
+                    cutoff=cutoff,
+                    cutoff_date=cutoff.date(),
+                    inv=inv,
+                    company=company,
+                ),
+                SQL(
+                    """
+                    (SELECT COALESCE(SUM(m.amount_untaxed_signed), 0) %s
+                        AND m.invoice_date >= %s) < %s
+                    """,
+                    inv,
+                    today - timedelta(days=365),
+                    LOW_VALUE,
+                ),
+                SQL(
+                    """
+                    EXISTS (SELECT 1 FROM (SELECT
+                        SUM(m.amount_untaxed_signed)
+                            FILTER (WHERE m.invoice_date >= %(mid)s) AS cur,
+                        SUM(m.amount_untaxed_signed)
+                            FILTER (WHERE m.invoice_date < %(mid)s) AS prev
+                        %(inv)s AND m.invoice_date >= %(start)s) t
+                      WHERE t.prev > 0 AND COALESCE(t.cur, 0) <= t.prev * 0.5)
+                    """,
+                    mid=today - timedelta(days=182),
+                    start=today - timedelta(days=364),
+                    inv=inv,
+                ),
+            ]
+            t0 = time.monotonic()
+            moved = 0
+            for criterion in criteria:
+                cr.execute(
+                    SQL(
+                        """
+                        UPDATE res_partner p
+                           SET offboarding_state = COALESCE(p.offboarding_state, '{}')
+                               || jsonb_build_object(%s, 'at_risk')
+                         WHERE %s AND %s
+                        """,
+                        key,
+                        scope,
+                        criterion,
+                    )
+                )
+                moved += cr.rowcount
+            seconds = time.monotonic() - t0
+            cr.rollback()
+        self.floor_moved = moved
+        self.rows.append(("(d) SQL floor", seconds, moved, None, None, None, ""))
+        self.log(f"(d) floor: {moved:,} partners in {seconds:.1f} s")
+
+    # -- (b) naive per-partner loop -------------------------------------------
+
+    def _sample(self, env):
+        return env["res.partner"].search(
+            [("name", "like", "Bench customer"), ("customer_rank", ">", 0)],
+            limit=self.args.sample,
+            order="id",
+        )
+
+    def naive(self):
+        with self.registry().cursor() as cr:
+            env = self.env(cr)
+            sample = self._sample(env)
+            customers = env["res.partner"].search_count(
+                [("name", "like", "Bench customer")]
+            )
+            queries = cr.sql_log_count
+            t0 = time.monotonic()
+            for partner in sample:
+                naive_check(env, partner)
+            env.flush_all()
+            seconds = time.monotonic() - t0
+            queries = cr.sql_log_count - queries
+            cr.rollback()
+        total = seconds / len(sample) * customers
+        self.rows.append(
+            (
+                "(b) per-partner ORM loop",
+                total,
+                None,
+                None,
+                queries / len(sample) * customers,
+                None,
+                f"extrapolated from {len(sample):,} partners ({seconds:.1f} s)",
+            )
+        )
+        self.log(
+            f"(b) naive: {seconds:.1f} s for {len(sample):,}, ≈ {total:,.0f} s for all"
+        )
+
+    # -- (c) base_automation --------------------------------------------------
+
+    def automation(self):
+        with self.registry().cursor() as cr:
+            env = self.env(cr)
+            sample = self._sample(env)
+            customers = env["res.partner"].search_count(
+                [("name", "like", "Bench customer")]
+            )
+            model = env["ir.model"]._get("res.partner")
+            rule = env["base.automation"].create(
+                {
+                    "name": "Bench: offboard idle customers",
+                    "model_id": model.id,
+                    "trigger": "on_time",
+                    "trg_date_id": env["ir.model.fields"]
+                    ._get("res.partner", "create_date")
+                    .id,
+                    "trg_date_range": 180,
+                    "trg_date_range_type": "day",
+                    "filter_domain": repr([("id", "in", sample.ids)]),
+                }
+            )
+            env["ir.actions.server"].create(
+                {
+                    "name": "Bench: check and flag",
+                    "model_id": model.id,
+                    "base_automation_id": rule.id,
+                    "usage": "base_automation",
+                    "state": "code",
+                    "code": AUTOMATION_CODE,
+                }
+            )
+            env.flush_all()
+            queries = cr.sql_log_count
+            t0 = time.monotonic()
+            env["base.automation"]._check(automatic=False)
+            env.flush_all()
+            seconds = time.monotonic() - t0
+            queries = cr.sql_log_count - queries
+            cr.rollback()
+        total = seconds / len(sample) * customers
+        self.rows.append(
+            (
+                "(c) base_automation time rule",
+                total,
+                None,
+                None,
+                queries / len(sample) * customers,
+                None,
+                f"extrapolated from {len(sample):,} partners ({seconds:.1f} s)",
+            )
+        )
+        self.log(f"(c) base_automation: {seconds:.1f} s for {len(sample):,}")
+
+    # -- (a) the engine -------------------------------------------------------
+
+    def engine(self):
+        registry = self.registry()
+        with registry.cursor() as cr:
+            env = self.env(cr)
+            self.create_rules(env)
+            cr.commit()
+            transactions = []
+            last = [time.monotonic()]
+            commit = cr.commit
+
+            def timed_commit():
+                commit()
+                now = time.monotonic()
+                transactions.append(now - last[0])
+                last[0] = now
+
+            cr.commit = timed_commit
+            queries = cr.sql_log_count
+            t0 = time.monotonic()
+            calls = 0
+            profiler = cProfile.Profile() if self.args.profile else None
+            if profiler:
+                profiler.enable()
+            while True:
+                calls += 1
+                env["customer.offboarding.rule"]._cron_evaluate()
+                run = env["customer.offboarding.run"].search([], limit=1)
+                if run.state == "done":
+                    break
+            seconds = time.monotonic() - t0
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            queries = cr.sql_log_count - queries
+            moved = run.moved_count
+            lines = ", ".join(
+                f"{line.rule_id.name}: {line.matched:,} matched, {line.exempted:,} "
+                f"exempted, {line.moved:,} moved"
+                for line in run.line_ids
+            )
+            cr.commit = commit
+        self.engine_moved = moved
+        self.rows.insert(
+            0,
+            (
+                "(a) this engine (cron)",
+                seconds,
+                moved,
+                rss_mb(),
+                queries,
+                max(transactions) if transactions else seconds,
+                f"{calls} cron call(s); {lines}",
+            ),
+        )
+        self.log(f"(a) engine: {moved:,} moved in {seconds:.1f} s")
+
+    # -- report -------------------------------------------------------------
+
+    def report(self):
+        customers = int(self.args.partners * (1 - CHILD_SHARE))
+        print()
+        print(
+            f"customer_offboarding benchmark — {self.args.partners:,} partners "
+            f"({customers:,} customers), Odoo {odoo.release.version}, "
+            f"{time.strftime('%Y-%m-%d')}"
+        )
+        print(
+            f"seed {self.seed_seconds:.0f} s; install of the addons on the seeded "
+            f"database {self.install_seconds:.0f} s"
+        )
+        print()
+        print(
+            "| approach | wall time (s) | partners/s | moved | peak RSS (MB) | queries "
+            "| longest transaction (s) | note |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for name, seconds, moved, rss, queries, longest, note in self.rows:
+            print(
+                f"| {name} | {seconds:,.1f} | {customers / seconds:,.0f} | "
+                f"{'' if moved is None else f'{moved:,}'} | "
+                f"{'' if rss is None else f'{rss:,.0f}'} | "
+                f"{'' if queries is None else f'{queries:,.0f}'} | "
+                f"{'' if longest is None else f'{longest:,.1f}'} | {note} |"
+            )
+        times = {row[0][:3]: row[1] for row in self.rows}
+        print()
+        print(f"(a)/(d) = {times['(a)'] / times['(d)']:.2f}   (target ≤ 3)")
+        print(f"(b)/(a) = {times['(b)'] / times['(a)']:.0f}")
+        print(f"(c)/(a) = {times['(c)'] / times['(a)']:.0f}   (target ≥ 100)")
+        print(
+            f"moved: engine {self.engine_moved:,}, floor {self.floor_moved:,} "
+            "(the engine applies exemptions; the floor does not)"
+        )
+
+
+def naive_check(env, partner):
+    """What a developer writes without this addon: one partner at a time."""
+    now = fields.Datetime.now()
+    today = fields.Date.today()
+    cutoff = now - timedelta(days=180)
+    family = partner.search([("commercial_partner_id", "=", partner.id)])
+    Move = env["account.move"]
+    invoices = [
+        ("commercial_partner_id", "=", partner.id),
+        ("state", "=", "posted"),
+        ("move_type", "in", ("out_invoice", "out_refund")),
+        ("company_id", "=", env.company.id),
+    ]
+    recent = (
+        env["mail.message"].search_count(
+            [
+                ("author_id", "in", family.ids),
+                ("message_type", "in", ("email", "comment")),
+                ("date", ">=", cutoff),
+            ],
+            limit=1,
+        )
+        or Move.search_count(
+            invoices + [("invoice_date", ">=", cutoff.date())], limit=1
+        )
+        or env["sale.order"].search_count(
+            [
+                ("partner_id", "in", family.ids),
+                ("state", "=", "sale"),
+                ("date_order", ">=", cutoff),
+            ],
+            limit=1,
+        )
+    )
+    if partner.create_date < cutoff and not recent:
+        partner.offboarding_flag("inactivity")
+        return
+    revenue = Move._read_group(
+        invoices + [("invoice_date", ">=", today - timedelta(days=365))],
+        aggregates=["amount_untaxed_signed:sum"],
+    )[0][0]
+    if revenue < LOW_VALUE:
+        partner.offboarding_flag("low_value")
+        return
+    mid = today - timedelta(days=182)
+    current = Move._read_group(
+        invoices + [("invoice_date", ">=", mid)],
+        aggregates=["amount_untaxed_signed:sum"],
+    )[0][0]
+    previous = Move._read_group(
+        invoices
+        + [
+            ("invoice_date", ">=", mid - timedelta(days=182)),
+            ("invoice_date", "<", mid),
+        ],
+        aggregates=["amount_untaxed_signed:sum"],
+    )[0][0]
+    if previous and current <= previous * 0.5:
+        partner.offboarding_flag("declining_purchases")
+
+
+# What an administrator writes in an automation rule's Python action (it runs
+# in safe_eval: searches only, no private ORM methods).
+AUTOMATION_CODE = """
+cutoff = datetime.datetime.now() - datetime.timedelta(days=180)
+today = datetime.date.today()
+for record in records:
+    family = env["res.partner"].search([("commercial_partner_id", "=", record.id)])
+    invoices = [
+        ("commercial_partner_id", "=", record.id),
+        ("state", "=", "posted"),
+        ("move_type", "in", ("out_invoice", "out_refund")),
+        ("company_id", "=", env.company.id),
+    ]
+    Move = env["account.move"]
+    recent = (
+        env["mail.message"].search_count([
+            ("author_id", "in", family.ids),
+            ("message_type", "in", ("email", "comment")),
+            ("date", ">=", cutoff)], limit=1)
+        or Move.search_count(
+            invoices + [("invoice_date", ">=", cutoff.date())], limit=1)
+        or env["sale.order"].search_count([
+            ("partner_id", "in", family.ids), ("state", "=", "sale"),
+            ("date_order", ">=", cutoff)], limit=1)
+    )
+    if record.create_date < cutoff and not recent:
+        record.offboarding_flag("inactivity")
+        continue
+    year = Move.search(invoices + [
+        ("invoice_date", ">=", today - datetime.timedelta(days=365))])
+    if sum(year.mapped("amount_untaxed_signed")) < 500:
+        record.offboarding_flag("low_value")
+        continue
+    mid = today - datetime.timedelta(days=182)
+    current = sum(year.filtered(lambda m: m.invoice_date >= mid).mapped(
+        "amount_untaxed_signed"))
+    previous = sum(Move.search(invoices + [
+        ("invoice_date", ">=", mid - datetime.timedelta(days=182)),
+        ("invoice_date", "<", mid)]).mapped("amount_untaxed_signed"))
+    if previous and current <= previous * 0.5:
+        record.offboarding_flag("declining_purchases")
+"""
+
+
+def main():
+    args = parse_args()
+    bench = Bench(args)
+    bench.seed()
+    bench.install()
+    bench.floor()
+    bench.naive()
+    bench.automation()
+    bench.engine()
+    bench.report()
+
+
+if __name__ == "__main__":
+    main()
