@@ -103,8 +103,9 @@ class Bench:
                 INSERT INTO res_partner
                        (name, complete_name, is_company, active, type, autopost_bills,
                         customer_rank, email, email_normalized, create_date, write_date)
-                SELECT 'Bench customer ' || g, 'Bench customer ' || g, mod(g, 2) = 0, TRUE,
-                       'contact', 'ask', 1, 'c' || g || '@bench.example.com',
+                SELECT 'Bench customer ' || g, 'Bench customer ' || g,
+                       mod(g, 2) = 0, TRUE, 'contact', 'ask', 1,
+                       'c' || g || '@bench.example.com',
                        'c' || g || '@bench.example.com',
                        now() - interval '1500 days', now()
                   FROM generate_series(1, %s) g

@@ -1,6 +1,7 @@
 {
     "name": "Customer Offboarding - Sales Signals",
-    "summary": "Confirmed sales orders count as activity in offboarding rules",
+    "summary": "Confirmed sales orders count as activity in offboarding rules; "
+    "customers buying only discontinued categories match Needs Changed",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/customer-offboarding/customer_offboarding",
@@ -8,7 +9,7 @@
     "maintainers": ["customer-offboarding"],
     "license": "LGPL-3",
     "depends": ["customer_offboarding", "sale"],
-    "data": [],
+    "data": ["views/customer_offboarding_rule_views.xml"],
     "installable": True,
     "auto_install": True,
 }

@@ -145,7 +145,8 @@ class CustomerOffboardingRule(models.Model):
         "res.partner.category",
         "customer_offboarding_rule_tag_rel",
         string="Tags",
-        help="Needs Changed: contacts with one of these tags match.",
+        help="Needs Changed: contacts with one of these tags match (with Sales, "
+        "also customers who only buy from discontinued product categories).",
     )
     complaint_activity_type_id = fields.Many2one(
         "mail.activity.type",
@@ -299,9 +300,15 @@ class CustomerOffboardingRule(models.Model):
                     "Rule “%(rule)s” needs a complaint activity type.", rule=self.name
                 )
             )
-        if self.criterion == "needs_changed" and not self.tag_ids:
+        if self.criterion == "needs_changed" and not self._get_needs_changed_sql(
+            fields.Date.today()
+        ):
             raise UserError(
-                self.env._("Rule “%(rule)s” needs at least one tag.", rule=self.name)
+                self.env._(
+                    "Rule “%(rule)s” needs at least one tag (or, with Sales, a "
+                    "discontinued product category).",
+                    rule=self.name,
+                )
             )
 
     # ------------------------------------------------------------------
@@ -424,34 +431,53 @@ class CustomerOffboardingRule(models.Model):
 
     def _criterion_sql_no_response(self, as_of, id_range):
         cutoff = self._cutoff(as_of)
+        sent = SQL(" + ").join(self._get_sent_mail_counts_sql(cutoff))
+        replied = SQL(" OR ").join(self._get_reply_signals_sql(cutoff))
         return SQL(
-            """
-            (SELECT COUNT(*)
-               FROM mail_message m
-               JOIN res_partner r ON r.id = m.res_id
-              WHERE m.model = 'res.partner'
-                AND r.commercial_partner_id = p.id
-                AND m.message_type = 'email'
-                AND m.date >= %(cutoff)s
-                AND NOT EXISTS (
-                    SELECT 1 FROM res_partner a
-                     WHERE a.id = m.author_id AND a.commercial_partner_id = p.id)
-            ) >= %(count)s
-            AND NOT %(replied)s
-            """,
-            cutoff=cutoff,
-            count=max(self.threshold_count, 1),
-            replied=self._family_messages_sql(SQL("m.date >= %s", cutoff)),
+            "(%s) >= %s AND NOT (%s)", sent, max(self.threshold_count, 1), replied
         )
 
+    def _get_sent_mail_counts_sql(self, cutoff):
+        """Subqueries counting the mails sent to ``p`` since ``cutoff``.
+
+        The Email Marketing bridge adds the mailing traces.
+        """
+        return [
+            SQL(
+                """
+                (SELECT COUNT(*)
+                   FROM mail_message m
+                   JOIN res_partner r ON r.id = m.res_id
+                  WHERE m.model = 'res.partner'
+                    AND r.commercial_partner_id = p.id
+                    AND m.message_type = 'email'
+                    AND m.date >= %s
+                    AND NOT EXISTS (
+                        SELECT 1 FROM res_partner a
+                         WHERE a.id = m.author_id AND a.commercial_partner_id = p.id))
+                """,
+                cutoff,
+            )
+        ]
+
+    def _get_reply_signals_sql(self, cutoff):
+        """EXISTS conditions: ``p`` replied since ``cutoff`` (bridges add theirs)."""
+        return [self._family_messages_sql(SQL("m.date >= %s", cutoff))]
+
     def _criterion_sql_unsubscribed(self, as_of, id_range):
-        return SQL(
-            """
-            EXISTS (
-                SELECT 1 FROM mail_blacklist b
-                 WHERE b.active AND b.email = p.email_normalized)
-            """
-        )
+        return SQL(" OR ").join(self._get_unsubscribed_sql())
+
+    def _get_unsubscribed_sql(self):
+        """Conditions on ``p``: the customer asked not to be mailed."""
+        return [
+            SQL(
+                """
+                EXISTS (
+                    SELECT 1 FROM mail_blacklist b
+                     WHERE b.active AND b.email = p.email_normalized)
+                """
+            )
+        ]
 
     def _criterion_sql_bounced(self, as_of, id_range):
         return SQL("p.message_bounce >= %s", max(self.threshold_count, 1))
@@ -476,14 +502,25 @@ class CustomerOffboardingRule(models.Model):
         )
 
     def _criterion_sql_needs_changed(self, as_of, id_range):
-        return SQL(
-            """
-            EXISTS (
-                SELECT 1 FROM res_partner_res_partner_category_rel t
-                 WHERE t.partner_id = p.id AND t.category_id = ANY(%s))
-            """,
-            self.tag_ids.ids,
-        )
+        return SQL(" OR ").join(self._get_needs_changed_sql(as_of))
+
+    def _get_needs_changed_sql(self, as_of):
+        """Conditions on ``p`` meaning its needs moved away from the offer.
+
+        The Sales bridge adds "buys only from discontinued categories".
+        """
+        if not self.tag_ids:
+            return []
+        return [
+            SQL(
+                """
+                EXISTS (
+                    SELECT 1 FROM res_partner_res_partner_category_rel t
+                     WHERE t.partner_id = p.id AND t.category_id = ANY(%s))
+                """,
+                self.tag_ids.ids,
+            )
+        ]
 
     def _get_exemptions_sql(self, candidates, as_of):
         """SQL of (partner_id, exemption) for the candidates a rule must spare."""

@@ -60,3 +60,51 @@ class TestSaleSignals(TransactionCase):
             [("offboarding_rule_match_id", "=", rule.id)]
         )
         self.assertEqual(matches, idle_co)
+
+    def test_buying_only_discontinued_categories_means_needs_changed(self):
+        """Only discontinued categories bought lately matches; a mix does not."""
+        old_line, new_line = self.env["product.category"].create(
+            [{"name": "Old line"}, {"name": "New line"}]
+        )
+        old_p, new_p = self.env["product.product"].create(
+            [
+                {"name": "Old thing", "categ_id": old_line.id},
+                {"name": "New thing", "categ_id": new_line.id},
+            ]
+        )
+        stuck, mixed = self.env["res.partner"].create(
+            [{"name": f"Buyer {n}", "is_company": True} for n in ("stuck", "mixed")]
+        )
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": stuck.id,
+                    "order_line": [(0, 0, {"product_id": old_p.id})],
+                },
+                {
+                    "partner_id": mixed.id,
+                    "order_line": [
+                        (0, 0, {"product_id": old_p.id}),
+                        (0, 0, {"product_id": new_p.id}),
+                    ],
+                },
+            ]
+        )
+        orders.action_confirm()
+        rule = self.env["customer.offboarding.rule"].create(
+            {
+                "name": "Discontinued",
+                "criterion": "needs_changed",
+                "days": 365,
+                "product_category_ids": [(6, 0, old_line.ids)],
+                "reason_id": self.env.ref(
+                    "customer_offboarding.reason_needs_changed"
+                ).id,
+                "scope_domain": "[('name', 'like', 'Buyer ')]",
+                "customers_only": False,
+            }
+        )
+        matches = self.env["res.partner"].search(
+            [("offboarding_rule_match_id", "=", rule.id)]
+        )
+        self.assertEqual(matches, stuck)
