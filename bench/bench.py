@@ -475,8 +475,19 @@ class Bench:
         registry = self.registry()
         with registry.cursor() as cr:
             env = self.env(cr)
-            self.create_rules(env)
+            rules = self.create_rules(env)
             cr.commit()
+            self.previews = []
+            for rule in rules:
+                t0 = time.monotonic()
+                preview = env["customer.offboarding.preview"].create(
+                    {"rule_id": rule.id}
+                )
+                preview._compute_result()
+                self.previews.append(
+                    (rule.name, time.monotonic() - t0, preview.actionable_count)
+                )
+            cr.rollback()
             transactions = []
             last = [time.monotonic()]
             commit = cr.commit
@@ -555,6 +566,9 @@ class Bench:
                 f"{'' if queries is None else f'{queries:,.0f}'} | "
                 f"{'' if longest is None else f'{longest:,.1f}'} | {note} |"
             )
+        print()
+        for name, seconds, count in self.previews:
+            print(f"preview of “{name}”: {seconds:.1f} s ({count:,} would be moved)")
         times = {row[0][:3]: row[1] for row in self.rows}
         print()
         print(f"(a)/(d) = {times['(a)'] / times['(d)']:.2f}   (target ≤ 3)")

@@ -78,8 +78,34 @@ class ResPartner(models.Model):
         help="Search only: the customers a rule would act on today.",
     )
 
+    offboarding_preview_id = fields.Many2one(
+        "customer.offboarding.preview",
+        string="In Offboarding Preview",
+        compute="_compute_offboarding_rule_match_id",
+        search="_search_offboarding_preview_id",
+        help="Search only: the customers a rule preview found.",
+    )
+
+    def _search_offboarding_preview_id(self, operator, value):
+        if operator != "=" or not isinstance(value, int):
+            raise UserError(self.env._("Search a preview with “=” and its id."))
+        preview = self.env["customer.offboarding.preview"].browse(value).exists()
+        if not preview:
+            return expression.FALSE_DOMAIN
+        preview.check_access("read")
+        preview.flush_recordset(["actionable_ids"])
+        ids = SQL(
+            """
+            (SELECT unnest(string_to_array(actionable_ids, ',')::int[])
+               FROM customer_offboarding_preview WHERE id = %s)
+            """,
+            preview.id,
+        )
+        return [("id", "in", ids)]
+
     def _compute_offboarding_rule_match_id(self):
         self.offboarding_rule_match_id = False
+        self.offboarding_preview_id = False
 
     def _search_offboarding_rule_match_id(self, operator, value):
         if operator != "=" or not isinstance(value, int):

@@ -20,62 +20,72 @@ class CustomerOffboardingPreview(models.TransientModel):
         help="Revenue of the last 12 months of the customers that would be moved.",
     )
     currency_id = fields.Many2one(related="rule_id.company_id.currency_id")
+    actionable_ids = fields.Text(
+        readonly=True,
+        help="Technical: the ids of the customers that would be moved, so that "
+        "their list pages without detecting again.",
+    )
 
     def _compute_result(self):
-        """Count what the rule would do, in SQL; nothing is written elsewhere."""
+        """Count what the rule would do; nothing is written but this preview.
+
+        The detection runs once; exemptions, tiers and revenue are computed
+        from the ids it found, which the preview keeps for its customer list.
+        """
         self.ensure_one()
         rule = self.rule_id.with_company(self.rule_id.company_id)
         rule._ensure_runnable()
         self.env.flush_all()
         as_of = self.as_of_date
-        candidates = rule._get_candidates_sql(as_of, 0, rule._get_id_bound())
-        matched = self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) c", candidates))
-        exemptions = rule._get_exemptions_sql(candidates, as_of)
-        why = []
-        if exemptions:
-            why = self.env.execute_query(
-                SQL(
-                    """
-                    SELECT why, COUNT(DISTINCT pid) FROM (%s) e(pid, why)
-                     GROUP BY why
-                    """,
-                    exemptions,
-                )
-            )
+        matched, exempted = rule._detect(as_of, 0, rule._get_id_bound())
+        actionable = [pid for pid in matched if pid not in exempted]
         tiers = self.env.execute_query(
             SQL(
                 """
                 SELECT p.offboarding_tier->>%s, COUNT(*) FROM res_partner p
-                 WHERE p.id IN (%s) GROUP BY 1
+                 WHERE p.id = ANY(%s) GROUP BY 1
                 """,
                 str(rule.company_id.id),
-                rule._get_actionable_sql(as_of),
+                actionable,
             )
         )
-        revenue_sql = rule._get_revenue_sql(rule._get_actionable_sql(as_of), as_of)
+        revenue_sql = rule._get_revenue_sql(
+            SQL("SELECT unnest(%s::int[])", actionable), as_of
+        )
         revenue = self.env.execute_query(revenue_sql)[0][0] if revenue_sql else 0.0
+        self.write(
+            {
+                "matched_count": len(matched),
+                "exempted_count": len(exempted),
+                "actionable_count": len(actionable),
+                "actionable_ids": ",".join(map(str, actionable)),
+                "revenue_available": bool(revenue_sql),
+                "revenue_at_stake": revenue,
+                "exemption_summary": self._summarize_exemptions(exempted),
+                "tier_summary": self._summarize_tiers(tiers),
+            }
+        )
+
+    def _summarize_exemptions(self, exempted):
+        labels = self._exemption_labels()
+        counts = {}
+        for code in exempted.values():
+            counts[code] = counts.get(code, 0) + 1
+        return "\n".join(
+            f"{labels.get(code, code)}: {count}"
+            for code, count in sorted(counts.items())
+        )
+
+    def _summarize_tiers(self, tiers):
         tier_labels = dict(
             self.env["res.partner"]
             ._fields["offboarding_tier"]
             ._description_selection(self.env)
         )
         not_set = self.env._("Not set")
-        labels = self._exemption_labels()
-        self.write(
-            {
-                "matched_count": matched[0][0],
-                "exempted_count": matched[0][0] - sum(count for _t, count in tiers),
-                "actionable_count": sum(count for _t, count in tiers),
-                "revenue_available": bool(revenue_sql),
-                "revenue_at_stake": revenue,
-                "exemption_summary": "\n".join(
-                    f"{labels.get(code, code)}: {count}" for code, count in sorted(why)
-                ),
-                "tier_summary": "\n".join(
-                    f"{tier_labels.get(tier) or not_set}: {count}"
-                    for tier, count in sorted(tiers, key=lambda row: row[0] or "")
-                ),
-            }
+        return "\n".join(
+            f"{tier_labels.get(tier) or not_set}: {count}"
+            for tier, count in sorted(tiers, key=lambda row: row[0] or "")
         )
 
     def _exemption_labels(self):
@@ -95,6 +105,6 @@ class CustomerOffboardingPreview(models.TransientModel):
             "res_model": "res.partner",
             "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
-            "domain": [("offboarding_rule_match_id", "=", self.rule_id.id)],
+            "domain": [("offboarding_preview_id", "=", self.id)],
             "context": {"allowed_company_ids": [self.rule_id.company_id.id]},
         }
