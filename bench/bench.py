@@ -505,6 +505,7 @@ class Bench:
             profiler = cProfile.Profile() if self.args.profile else None
             if profiler:
                 profiler.enable()
+                time_queries(cr)
             while True:
                 calls += 1
                 env["customer.offboarding.rule"]._cron_evaluate()
@@ -515,6 +516,10 @@ class Bench:
             if profiler:
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+                for seconds_q, count, query in sorted(
+                    ((v[0], v[1], k) for k, v in QUERY_TIMES.items()), reverse=True
+                )[:12]:
+                    print(f"{seconds_q:8.2f} s {count:5d}x  {query}")
             queries = cr.sql_log_count - queries
             moved = run.moved_count
             lines = ", ".join(
@@ -578,6 +583,26 @@ class Bench:
             f"moved: engine {self.engine_moved:,}, floor {self.floor_moved:,} "
             "(the engine applies exemptions; the floor does not)"
         )
+
+
+QUERY_TIMES = {}
+
+
+def time_queries(cr):
+    """Sum the time of each statement (by its first words) on this cursor."""
+    execute = cr.execute
+
+    def timed(query, params=None, log_exceptions=True):
+        t0 = time.monotonic()
+        try:
+            return execute(query, params, log_exceptions)
+        finally:
+            code = " ".join(str(getattr(query, "code", query)).split())[:110]
+            total = QUERY_TIMES.setdefault(code, [0.0, 0])
+            total[0] += time.monotonic() - t0
+            total[1] += 1
+
+    cr.execute = timed
 
 
 def naive_check(env, partner):

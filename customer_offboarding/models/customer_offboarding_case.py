@@ -82,11 +82,6 @@ class CustomerOffboardingCase(models.Model):
         ondelete="set null",
         help="The rule that opened the case, if any.",
     )
-    run_id = fields.Many2one(
-        "customer.offboarding.run",
-        readonly=True,
-        ondelete="set null",
-    )
     revision = fields.Integer(
         readonly=True,
         default=0,

@@ -19,6 +19,9 @@ class CustomerOffboardingEvent(models.Model):
     _description = "Customer Offboarding Event"
     _order = "date desc, id desc"
     _check_company_auto = True
+    # An append-only ledger records its own author and date (user_id, date);
+    # Odoo's create/write user and date columns would only repeat them.
+    _log_access = False
 
     case_id = fields.Many2one(
         "customer.offboarding.case",

@@ -606,11 +606,11 @@ class ResPartner(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT partner_id, id, reason_id
-                  FROM customer_offboarding_case
-                 WHERE partner_id = ANY(%(ids)s)
-                   AND company_id = %(company)s
-                   AND state IN %(open)s
+                SELECT c.partner_id, c.id, c.reason_id
+                  FROM unnest(%(ids)s::int[]) AS p(id)
+                  JOIN customer_offboarding_case c ON c.partner_id = p.id
+                 WHERE c.company_id = %(company)s
+                   AND c.state IN %(open)s
                 """,
                 ids=self.ids,
                 company=company.id,
@@ -637,12 +637,12 @@ class ResPartner(models.Model):
                 """
                 INSERT INTO customer_offboarding_case
                        (partner_id, company_id, state, reason_id, tier, user_id,
-                        rule_id, run_id, revision,
+                        rule_id, revision,
                         flag_date, create_uid, create_date, write_uid, write_date
                         %(extra_columns)s)
                 SELECT p.id, %(company)s, m.state, %(reason)s,
                        p.offboarding_tier->>%(key)s, p.user_id,
-                       %(rule)s, %(run)s, 0,
+                       %(rule)s, 0,
                        %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                        %(extra_values)s
                   FROM unnest(%(ids)s::int[], %(states)s::varchar[]) AS m(id, state)
@@ -658,7 +658,6 @@ class ResPartner(models.Model):
                 company=company.id,
                 reason=reason.id,
                 rule=source["rule"],
-                run=source["run"],
                 key=str(company.id),
                 now=now,
                 uid=self.env.uid,
@@ -708,12 +707,15 @@ class ResPartner(models.Model):
                     "customers at the same time. Reload and try again."
                 )
             )
+        # Join on the ids (index on commercial_partner_id): "= ANY(array)" on a
+        # non-unique column makes PostgreSQL scan the whole table per batch.
         self.env.execute_query(
             SQL(
                 """
                 UPDATE res_partner SET offboarding_state = %(value)s
-                 WHERE commercial_partner_id = ANY(%(ids)s)
-                   AND id != commercial_partner_id
+                  FROM unnest(%(ids)s::int[]) AS moved(id)
+                 WHERE res_partner.commercial_partner_id = moved.id
+                   AND res_partner.id != moved.id
                 """,
                 value=new_value,
                 ids=self.ids,
@@ -868,12 +870,10 @@ class ResPartner(models.Model):
                 INSERT INTO customer_offboarding_event
                        (case_id, partner_id, company_id, from_state, to_state,
                         reason_id, user_id, date, note, origin, rule_id, run_id,
-                        revision,
-                        create_uid, create_date, write_uid, write_date)
+                        revision)
                 SELECT c.id, c.partner_id, c.company_id, m.from_state, %(target)s,
                        COALESCE(%(reason)s, c.reason_id), %(uid)s, %(now)s, %(note)s,
-                       %(origin)s, %(rule)s, %(run)s, c.revision,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       %(origin)s, %(rule)s, %(run)s, c.revision
                   FROM unnest(%(cases)s::int[], %(froms)s::varchar[])
                        AS m(case_id, from_state)
                   JOIN customer_offboarding_case c ON c.id = m.case_id

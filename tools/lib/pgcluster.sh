@@ -12,7 +12,7 @@
 #
 # Environment: PG_BINDIR (directory of initdb/pg_ctl/psql; default: the newest
 # /usr/lib/postgresql/*/bin, else pg_config --bindir, else initdb on PATH),
-# PG_OS_USER (see above).
+# PG_OS_USER (see above), PGC_EXTRA_CONF (lines appended to postgresql.conf).
 
 PGC_DIR=""
 PGC_BINDIR=""
@@ -101,6 +101,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 100
+${PGC_EXTRA_CONF:-}
 CONF
     for _ in 1 2 3; do
         pgport=$(free_port)
