@@ -1,14 +1,10 @@
 import ast
-import logging
-import time
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
-
-_logger = logging.getLogger(__name__)
 
 CRITERIA = [
     ("inactivity", "Inactivity"),
@@ -660,14 +656,18 @@ class CustomerOffboardingRule(models.Model):
         }
 
     def action_run_now(self):
-        """Evaluate these rules now, as a run of their own."""
+        """Queue a run of these rules now; the scheduled action processes it.
+
+        The run happens in the cron worker (batches committed one by one, no
+        HTTP time limit); its form shows the progress.
+        """
         if not self.env.user.has_group(
             "customer_offboarding.group_offboarding_manager"
         ):
             raise UserError(self.env._("Only offboarding managers can run rules."))
         self.check_access("write")
         run = self.env["customer.offboarding.run"].sudo()._start(self, trigger="manual")
-        run._execute(time_budget=None)
+        self.env.ref("customer_offboarding.ir_cron_evaluate_rules").sudo()._trigger()
         return {
             "type": "ir.actions.act_window",
             "res_model": "customer.offboarding.run",
@@ -677,15 +677,16 @@ class CustomerOffboardingRule(models.Model):
 
     @api.model
     def _cron_evaluate(self):
-        """Scheduled action: resume the unfinished run, else start today's."""
+        """Scheduled action: finish the unfinished runs (oldest first), else
+        start today's run of every active rule, once a day."""
         Run = self.env["customer.offboarding.run"].sudo()
-        run = Run.search([("state", "=", "running"), ("trigger", "=", "cron")], limit=1)
+        run = Run.search([("state", "=", "running")], order="id", limit=1)
         if not run:
+            today = fields.Date.context_today(self)
+            if Run.search_count([("trigger", "=", "cron"), ("as_of_date", "=", today)]):
+                return
             rules = self.sudo().search([])
             if not rules:
                 return
             run = Run._start(rules, trigger="cron")
         run._execute(time_budget=run._get_time_budget())
-
-    def _log_start_time(self):
-        return time.monotonic()

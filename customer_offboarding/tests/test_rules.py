@@ -432,5 +432,23 @@ class TestRules(OffboardingCommon):
         rule = self._rule()
         with self.assertRaises(UserError):
             rule.with_user(self.user).action_run_now()
-        rule.with_user(self.manager).action_run_now()
+        action = rule.with_user(self.manager).action_run_now()
+        run = self.env["customer.offboarding.run"].browse(action["res_id"])
+        self.assertEqual((run.trigger, run.state), ("manual", "running"))
+        self.assertEqual(self._states(self.old), {"active"})  # queued, not run
+        self.Rule._cron_evaluate()
+        self.assertEqual(run.state, "done")
         self.assertEqual(self._states(self.old), {"at_risk"})
+
+    def test_daily_cron_runs_once_a_day(self):
+        """The scheduled action starts one run a day; a second call does nothing."""
+        self._rule()
+        self.Rule._cron_evaluate()
+        runs = self.env["customer.offboarding.run"].search([("trigger", "=", "cron")])
+        self.assertEqual(len(runs), 1)
+        self.assertEqual(self._states(self.old | self.young), {"at_risk"})
+        self.Rule._cron_evaluate()
+        self.assertEqual(
+            self.env["customer.offboarding.run"].search([("trigger", "=", "cron")]),
+            runs,
+        )

@@ -130,6 +130,7 @@ class TestInvoiceSignals(AccountTestInvoicingCommon):
         self._invoice(self.good, 30, 5000)
         rule = self._rule(criterion="low_value", threshold_amount=1000)
         rule.action_run_now()
+        self.env["customer.offboarding.rule"]._cron_evaluate()
         self.assertEqual(self.weak.offboarding_state, "at_risk")
         self.assertEqual(self.good.offboarding_state, "active")
         self.assertEqual(self.weak.offboarding_case_id.reason_id, rule.reason_id)
