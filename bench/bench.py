@@ -383,46 +383,50 @@ class Bench:
             order="id",
         )
 
-    def naive(self):
+    def _sampled(self, name, prepare, work):
+        """Time ``work(env, sample)`` on the sample, rolled back; extrapolate."""
         with self.registry().cursor() as cr:
             env = self.env(cr)
             sample = self._sample(env)
             customers = env["res.partner"].search_count(
                 [("name", "like", "Bench customer")]
             )
+            prepare(env, sample)
+            env.flush_all()
             queries = cr.sql_log_count
             t0 = time.monotonic()
-            for partner in sample:
-                naive_check(env, partner)
+            work(env, sample)
             env.flush_all()
             seconds = time.monotonic() - t0
             queries = cr.sql_log_count - queries
             cr.rollback()
-        total = seconds / len(sample) * customers
+        scale = customers / len(sample)
         self.rows.append(
             (
-                "(b) per-partner ORM loop",
-                total,
+                name,
+                seconds * scale,
                 None,
                 None,
-                queries / len(sample) * customers,
+                queries * scale,
                 None,
                 f"extrapolated from {len(sample):,} partners ({seconds:.1f} s)",
             )
         )
         self.log(
-            f"(b) naive: {seconds:.1f} s for {len(sample):,}, ≈ {total:,.0f} s for all"
+            f"{name}: {seconds:.1f} s for {len(sample):,}, ≈ {seconds * scale:,.0f} s"
         )
+
+    def naive(self):
+        def work(env, sample):
+            for partner in sample:
+                naive_check(env, partner)
+
+        self._sampled("(b) per-partner ORM loop", lambda env, sample: None, work)
 
     # -- (c) base_automation --------------------------------------------------
 
     def automation(self):
-        with self.registry().cursor() as cr:
-            env = self.env(cr)
-            sample = self._sample(env)
-            customers = env["res.partner"].search_count(
-                [("name", "like", "Bench customer")]
-            )
+        def prepare(env, sample):
             model = env["ir.model"]._get("res.partner")
             rule = env["base.automation"].create(
                 {
@@ -447,27 +451,12 @@ class Bench:
                     "code": AUTOMATION_CODE,
                 }
             )
-            env.flush_all()
-            queries = cr.sql_log_count
-            t0 = time.monotonic()
-            env["base.automation"]._check(automatic=False)
-            env.flush_all()
-            seconds = time.monotonic() - t0
-            queries = cr.sql_log_count - queries
-            cr.rollback()
-        total = seconds / len(sample) * customers
-        self.rows.append(
-            (
-                "(c) base_automation time rule",
-                total,
-                None,
-                None,
-                queries / len(sample) * customers,
-                None,
-                f"extrapolated from {len(sample):,} partners ({seconds:.1f} s)",
-            )
+
+        self._sampled(
+            "(c) base_automation time rule",
+            prepare,
+            lambda env, sample: env["base.automation"]._check(automatic=False),
         )
-        self.log(f"(c) base_automation: {seconds:.1f} s for {len(sample):,}")
 
     # -- (a) the engine -------------------------------------------------------
 
