@@ -43,3 +43,47 @@ OPERATIONS = {
 
 # What closes a case when its partner goes back to active.
 CLOSING_STATE = {"cancel": "cancelled", "reactivate": "reactivated"}
+
+# How a tier is told: a personal contact (call first, manager approval, sent by
+# the owner), a standard notice naming a human contact, or an automated notice.
+NOTICE_MODES = [
+    ("personal", "Personal"),
+    ("standard", "Standard with a human contact"),
+    ("automated", "Automated"),
+]
+
+# Partner-facing notices, at most one of each kind per case.
+NOTICE_KINDS = [
+    ("retirement", "Retirement Notice"),
+    ("reminder", "Service-End Reminder"),
+    ("retired", "Retired Confirmation"),
+    ("welcome_back", "Welcome Back"),
+]
+
+# Which notice a transition's target (or a case's closing state) causes.
+NOTICE_ON_STATE = {
+    "retiring": "retirement",
+    "retired": "retired",
+    "reactivated": "welcome_back",
+}
+
+NOTICE_STATES = [
+    ("to_approve", "Waiting for Approval"),
+    ("queued", "Queued"),
+    ("no_email", "No Email Address"),
+    ("cancelled", "Cancelled"),
+]
+
+# What the customer's signed links can do.
+PORTAL_PURPOSES = ("view", "export", "stay", "keep_in_touch")
+
+REQUEST_SOURCES = [
+    ("customer", "Customer"),
+    ("salesperson", "Salesperson"),
+    ("automatic", "Automatic"),
+]
+REQUEST_STATES = [
+    ("submitted", "Submitted"),
+    ("approved", "Approved"),
+    ("refused", "Refused"),
+]

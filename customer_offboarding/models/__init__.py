@@ -7,3 +7,7 @@ from . import res_partner
 from . import customer_offboarding_rule
 from . import customer_offboarding_run
 from . import customer_offboarding_run_line
+from . import customer_offboarding_alternative
+from . import customer_offboarding_notice
+from . import customer_reactivation_request
+from . import mail_message

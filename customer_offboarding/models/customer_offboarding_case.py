@@ -1,7 +1,15 @@
-from odoo import api, fields, models
-from odoo.tools import SQL
+import binascii
+import datetime
+from datetime import timedelta
 
-from ..const import CASE_OPEN_STATES, CASE_STATES, TIERS
+from odoo import api, fields, models
+from odoo.tools import SQL, hash_sign, verify_hash_signed
+
+from ..const import CASE_OPEN_STATES, CASE_STATES, PORTAL_PURPOSES, TIERS
+from .customer_offboarding_export import DATETIME, TEXT, plain, write_workbook
+
+# Scope of the customer's signed links (HMAC keyed by the database secret).
+TOKEN_SCOPE = "customer_offboarding.case"
 
 
 class CustomerOffboardingCase(models.Model):
@@ -115,6 +123,68 @@ class CustomerOffboardingCase(models.Model):
         help="Portal users this case deactivated; reactivation restores exactly these.",
     )
 
+    notice_ids = fields.One2many(
+        "customer.offboarding.notice", "case_id", string="Notices", readonly=True
+    )
+    request_ids = fields.One2many(
+        "customer.reactivation.request",
+        "case_id",
+        string="Reactivation Requests",
+        readonly=True,
+    )
+    keep_in_touch = fields.Boolean(
+        readonly=True,
+        tracking=True,
+        help="The customer agreed, from their page, to receive occasional "
+        "non-marketing updates after the end of service.",
+    )
+    disposal_date = fields.Date(
+        string="Data Disposal Date",
+        compute="_compute_disposal_date",
+        help="The day the customer's personal data is anonymized, unless they "
+        "come back: the service end date plus the company's retention period.",
+    )
+    notice_sender_id = fields.Many2one(
+        "res.users",
+        string="Notice Owner",
+        compute="_compute_notice_contact",
+        help="Who calls high tier customers and signs their personal notices: "
+        "the salesperson, else the company's offboarding manager.",
+    )
+    notice_contact_id = fields.Many2one(
+        "res.partner",
+        string="Human Contact",
+        compute="_compute_notice_contact",
+        help="The person named in notices: the salesperson, else the company's "
+        "support contact.",
+    )
+    alternative_ids = fields.Many2many(
+        "customer.offboarding.alternative",
+        string="Alternatives",
+        compute="_compute_alternative_ids",
+    )
+    credit_balance = fields.Monetary(
+        compute="_compute_credit_balance",
+        currency_field="currency_id",
+        help="What the company owes the customer and will refund (needs Invoicing).",
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    link_expiry_date = fields.Date(
+        string="Links Valid Until",
+        compute="_compute_disposal_date",
+        help="The customer's links stop working after this day.",
+    )
+    portal_url = fields.Char(
+        string="Customer Page",
+        compute="_compute_portal_urls",
+        groups="customer_offboarding.group_offboarding_manager",
+    )
+    export_url = fields.Char(
+        string="Data Export Link",
+        compute="_compute_portal_urls",
+        groups="customer_offboarding.group_offboarding_manager",
+    )
+
     def init(self):
         # At most one open case per partner and company, enforced by the database.
         self.env.cr.execute(
@@ -166,3 +236,297 @@ class CustomerOffboardingCase(models.Model):
 
     def action_cancel(self):
         return self._open_transition_wizard("cancel")
+
+    # ------------------------------------------------------------------
+    # What notices and the customer page say
+    # ------------------------------------------------------------------
+
+    def _get_service_end(self):
+        self.ensure_one()
+        return (
+            self.end_date
+            or self.retired_date
+            or self.archived_date
+            or fields.Date.context_today(self)
+        )
+
+    @api.depends(
+        "end_date",
+        "retired_date",
+        "archived_date",
+        "company_id.offboarding_retention_days",
+        "company_id.offboarding_link_days",
+    )
+    def _compute_disposal_date(self):
+        for case in self:
+            end = case._get_service_end()
+            company = case.company_id
+            case.disposal_date = end + timedelta(
+                days=company.offboarding_retention_days
+            )
+            case.link_expiry_date = end + timedelta(days=company.offboarding_link_days)
+
+    @api.depends("user_id", "company_id")
+    def _compute_notice_contact(self):
+        for case in self:
+            company = case.company_id
+            owner = case.user_id or case.partner_id.user_id
+            case.notice_sender_id = owner or company.offboarding_manager_id
+            case.notice_contact_id = (
+                owner.partner_id or company.offboarding_contact_id or company.partner_id
+            )
+
+    @api.depends("reason_id", "company_id")
+    def _compute_alternative_ids(self):
+        Alternative = self.env["customer.offboarding.alternative"].sudo()
+        for case in self:
+            case.alternative_ids = Alternative._for_case(case)
+
+    def _compute_credit_balance(self):
+        """Zero here; the Invoicing bridge computes the refundable balance."""
+        self.credit_balance = 0.0
+
+    def _compute_portal_urls(self):
+        for case in self:
+            base = case.get_base_url()
+            case.portal_url = base + case._get_portal_url("view")
+            case.export_url = base + case._get_portal_url("export")
+
+    # ------------------------------------------------------------------
+    # Signed links (contract: _get_portal_url)
+    # ------------------------------------------------------------------
+
+    def _get_portal_url(self, purpose="view"):
+        """The customer's signed, expiring link of ``purpose`` (relative URL).
+
+        The token is an HMAC (database secret) over the case, its partner and
+        the purpose, with an expiry: it cannot be reused for another case,
+        partner or purpose, and it stops working after ``link_expiry_date``.
+        """
+        self.ensure_one()
+        if purpose not in PORTAL_PURPOSES:
+            raise ValueError(f"Unknown offboarding link purpose: {purpose!r}")
+        expiry = datetime.datetime.combine(
+            self.link_expiry_date + timedelta(days=1), datetime.time.min
+        )
+        token = hash_sign(
+            self.env(su=True),
+            TOKEN_SCOPE,
+            {"case": self.id, "partner": self.partner_id.id, "purpose": purpose},
+            expiration=expiry,
+        )
+        return f"/offboarding/{purpose}/{token}"
+
+    @api.model
+    def _get_case_from_token(self, purpose, token):
+        """The case a valid, unexpired ``purpose`` token names, else nothing."""
+        Case = self.sudo().browse()
+        if purpose not in PORTAL_PURPOSES or not isinstance(token, str):
+            return Case
+        try:
+            payload = verify_hash_signed(self.env(su=True), TOKEN_SCOPE, token)
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            return Case
+        if not isinstance(payload, dict) or payload.get("purpose") != purpose:
+            return Case
+        case_id, partner_id = payload.get("case"), payload.get("partner")
+        if not isinstance(case_id, int) or not isinstance(partner_id, int):
+            return Case
+        case = Case.browse(case_id).exists()
+        if not case or case.partner_id.id != partner_id:
+            return Case
+        return case
+
+    # ------------------------------------------------------------------
+    # The customer's page (called by the controller, as superuser, after the
+    # token was verified)
+    # ------------------------------------------------------------------
+
+    def _get_portal_values(self):
+        self.ensure_one()
+        states = dict(self._fields["state"]._description_selection(self.env))
+        return {
+            "case": self,
+            "partner": self.partner_id,
+            "company": self.company_id,
+            "state_label": states.get(self.state, ""),
+            "is_open": self.is_open,
+            "mode": self.company_id._offboarding_mode(self.partner_id.offboarding_tier),
+            "export_url": self._get_portal_url("export"),
+            "stay_url": self._get_portal_url("stay"),
+            "keep_url": self._get_portal_url("keep_in_touch"),
+            "pending_request": self.request_ids.filtered(
+                lambda r: r.state == "submitted"
+            )[:1],
+        }
+
+    def _portal_request_stay(self, message):
+        """'I want to stay': one reactivation request under review per case."""
+        self.ensure_one()
+        if not self.is_open:
+            return self.env["customer.reactivation.request"]
+        if not isinstance(message, str):
+            message = ""
+        message = message.strip()[:4000]
+        requests = (
+            self.env["customer.reactivation.request"]
+            .sudo()
+            ._submit(self, "customer", message=message, requester=self.partner_id)
+        )
+        if requests:
+            self.message_post(
+                body=self.env._("The customer asked to stay, from their page."),
+                subtype_xmlid="mail.mt_note",
+            )
+        return requests
+
+    def _portal_set_keep_in_touch(self, keep):
+        """Record the customer's choice of occasional updates after retirement."""
+        self.ensure_one()
+        keep = bool(keep)
+        if self.keep_in_touch != keep:
+            self.keep_in_touch = keep
+        return True
+
+    def _offboarding_export_xlsx(self):
+        """(bytes, file name) of the customer's data, in the customer's language."""
+        self.ensure_one()
+        sheets = self._offboarding_export_sheets()
+        _ = self.env._
+        now = fields.Datetime.context_timestamp(self, fields.Datetime.now())
+        cover = (
+            _("About this file"),
+            [
+                (_("Customer"), self.partner_id.display_name),
+                (_("Produced by"), self.company_id.name),
+                (_("Produced on"), now.strftime("%Y-%m-%d %H:%M %Z")),
+                (
+                    _("What is included"),
+                    ", ".join(sheet["name"] for sheet in sheets),
+                ),
+                (
+                    _("Not included"),
+                    _("Internal notes of our staff and data about other customers."),
+                ),
+                (_("Data disposal date"), fields.Date.to_string(self.disposal_date)),
+                (_("Data disposal plan"), self.company_id.offboarding_retention_policy),
+            ],
+        )
+        content = write_workbook(sheets, cover=cover)
+        name = (self.partner_id.name or "data").replace("/", "-")
+        filename = _("%(name)s - my data.xlsx", name=name)
+        return content, filename
+
+    def _offboarding_export_partners(self):
+        """The customer and its contacts (archived ones too)."""
+        return (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("commercial_partner_id", "=", self.partner_id.id)], order="id")
+        )
+
+    def _offboarding_export_sheets(self):
+        """One dict per sheet; bridge modules append orders, invoices, payments."""
+        self.ensure_one()
+        _ = self.env._
+        partner = self.partner_id
+        family = self._offboarding_export_partners()
+        children = family - partner
+        contact_columns = [
+            (_("Name"), TEXT),
+            (_("Email"), TEXT),
+            (_("Phone"), TEXT),
+            (_("Mobile"), TEXT),
+            (_("Job Position"), TEXT),
+            (_("Website"), TEXT),
+            (_("Tax ID"), TEXT),
+            (_("Language"), TEXT),
+            (_("Created On"), DATETIME),
+        ]
+
+        def contact_row(p):
+            return [
+                p.name,
+                p.email,
+                p.phone,
+                p.mobile,
+                p.function,
+                p.website,
+                p.vat,
+                p.lang,
+                p.create_date,
+            ]
+
+        address_types = dict(partner._fields["type"]._description_selection(self.env))
+        messages = self.env["mail.message"].search(
+            [
+                ("message_type", "in", ("email", "comment", "email_outgoing")),
+                "|",
+                ("author_id", "in", family.ids),
+                "&",
+                ("model", "=", "res.partner"),
+                "&",
+                ("res_id", "in", family.ids),
+                ("is_internal", "=", False),
+            ],
+            order="date, id",
+            limit=5000,
+        )
+        messages = messages.filtered(lambda m: not m.subtype_id.internal)
+        return [
+            {
+                "name": _("Contact Details"),
+                "columns": contact_columns,
+                "rows": [contact_row(partner)],
+            },
+            {
+                "name": _("Addresses"),
+                "columns": [
+                    (_("Name"), TEXT),
+                    (_("Type"), TEXT),
+                    (_("Street"), TEXT),
+                    (_("Street 2"), TEXT),
+                    (_("ZIP"), TEXT),
+                    (_("City"), TEXT),
+                    (_("State"), TEXT),
+                    (_("Country"), TEXT),
+                ],
+                "rows": [
+                    [
+                        p.name or partner.name,
+                        address_types.get(p.type, ""),
+                        p.street,
+                        p.street2,
+                        p.zip,
+                        p.city,
+                        p.state_id.name,
+                        p.country_id.name,
+                    ]
+                    for p in family
+                    if p.street or p.city or p.zip or p.country_id
+                ],
+            },
+            {
+                "name": _("Contacts"),
+                "columns": contact_columns,
+                "rows": [contact_row(p) for p in children],
+            },
+            {
+                "name": _("Messages"),
+                "columns": [
+                    (_("Date"), DATETIME),
+                    (_("From"), TEXT),
+                    (_("Subject"), TEXT),
+                    (_("Message"), TEXT),
+                ],
+                "rows": [
+                    [
+                        m.date,
+                        m.author_id.display_name or m.email_from,
+                        m.subject,
+                        plain(m.body),
+                    ]
+                    for m in messages
+                ],
+            },
+        ]

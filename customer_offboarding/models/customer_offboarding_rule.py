@@ -180,7 +180,8 @@ class CustomerOffboardingRule(models.Model):
     cooldown_days = fields.Integer(
         default=90,
         help="Skip customers reactivated or whose offboarding was cancelled "
-        "fewer than this many days ago.",
+        "fewer than this many days ago. The company's reactivation cooldown "
+        "(Settings) applies when it is longer.",
     )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
@@ -558,7 +559,10 @@ class CustomerOffboardingRule(models.Model):
                     """
                 )
             )
-        if self.cooldown_days:
+        cooldown_days = max(
+            self.cooldown_days, self.company_id.offboarding_cooldown_days
+        )
+        if cooldown_days:
             checks.append(
                 SQL(
                     """
@@ -570,7 +574,7 @@ class CustomerOffboardingRule(models.Model):
                        AND c.closed_date > %s
                     """,
                     self.company_id.id,
-                    fields.Date.to_date(as_of) - timedelta(days=self.cooldown_days),
+                    fields.Date.to_date(as_of) - timedelta(days=cooldown_days),
                 )
             )
         if self.action == "archive":

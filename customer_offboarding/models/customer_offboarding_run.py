@@ -209,6 +209,9 @@ class CustomerOffboardingRun(models.Model):
         states = partners._offboarding_read_states(company)
         sources = OPERATIONS[operation][1]
         group = partners.filtered(lambda p: states[p.id] in sources)
+        if operation == "archive":
+            # A notice still waiting for approval keeps the customer retired.
+            group -= group._offboarding_waiting_notice(company)
         if not group:
             return
         reason = rule.reason_id if operation in ("flag", "start") else False

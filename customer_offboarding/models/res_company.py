@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..const import NOTICE_MODES
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -10,6 +12,101 @@ class ResCompany(models.Model):
         help="Days between the start of a customer's offboarding notice and "
         "the end of service, when no end date is given.",
     )
+    # Value tiers
+    offboarding_tier_months = fields.Integer(
+        string="Tier Revenue Period (months)",
+        default=12,
+        help="Value tiers compare the revenue of the last this many months "
+        "with the thresholds.",
+    )
+    offboarding_tier_high_amount = fields.Monetary(
+        string="High Tier From",
+        currency_field="currency_id",
+        default=10000.0,
+        help="Customers whose revenue over the period reaches this amount "
+        "(company currency) are in the high tier.",
+    )
+    offboarding_tier_mid_amount = fields.Monetary(
+        string="Mid Tier From",
+        currency_field="currency_id",
+        default=1000.0,
+        help="Customers whose revenue over the period reaches this amount, but "
+        "not the high tier's, are in the mid tier; the others are low.",
+    )
+    offboarding_mode_high = fields.Selection(
+        NOTICE_MODES,
+        string="High Tier Notices",
+        default="personal",
+        required=True,
+    )
+    offboarding_mode_mid = fields.Selection(
+        NOTICE_MODES,
+        string="Mid Tier Notices",
+        default="standard",
+        required=True,
+    )
+    offboarding_mode_low = fields.Selection(
+        NOTICE_MODES,
+        string="Low Tier Notices",
+        default="automated",
+        required=True,
+    )
+    offboarding_call_days = fields.Integer(
+        string="Personal Call Deadline (days)",
+        default=5,
+        help="Personal notices: days the owner has to call the customer; the "
+        "notice waits for a manager's approval.",
+    )
+    offboarding_manager_id = fields.Many2one(
+        "res.users",
+        string="Offboarding Manager",
+        help="Owner of the personal call and sender of personal notices for "
+        "customers without a salesperson; approver of personal notices.",
+    )
+    offboarding_contact_id = fields.Many2one(
+        "res.partner",
+        string="Support Contact",
+        help="The human contact named in standard notices when the customer "
+        "has no salesperson. Defaults to the company itself.",
+    )
+    offboarding_reminder_days = fields.Integer(
+        string="Service-End Reminder (days before)",
+        default=7,
+        help="Send the service-end reminder this many days before the end date "
+        "(0: no reminder).",
+    )
+    offboarding_retention_days = fields.Integer(
+        string="Data Retention (days after service end)",
+        default=365,
+        help="Personal data of a retired customer is anonymized this many days "
+        "after the end of service; notices announce this date.",
+    )
+    offboarding_retention_policy = fields.Text(
+        string="Data Disposal Plan",
+        translate=True,
+        default="We keep the invoices and accounting records the law requires "
+        "us to keep. We anonymize your name, contact details, addresses and "
+        "messages.",
+        help="What is kept and what is anonymized, as told to the customer.",
+    )
+    offboarding_link_days = fields.Integer(
+        string="Customer Link Validity (days after service end)",
+        default=90,
+        help="The links in notices stop working this many days after the end "
+        "of service.",
+    )
+    offboarding_auto_approve = fields.Boolean(
+        string="Auto-approve Mid and Low Tier Requests",
+        help="Reactivation requests of mid and low tier customers are approved "
+        "as soon as they are submitted. High tier requests always need a "
+        "manager.",
+    )
+    offboarding_cooldown_days = fields.Integer(
+        string="Reactivation Cooldown (days)",
+        default=90,
+        help="After a reactivation, no rule flags the customer again for this "
+        "many days.",
+    )
 
     _sql_constraints = [
         (
@@ -17,4 +114,28 @@ class ResCompany(models.Model):
             "CHECK(offboarding_notice_days >= 0)",
             "The offboarding notice period cannot be negative.",
         ),
+        (
+            "offboarding_tier_months_positive",
+            "CHECK(offboarding_tier_months > 0)",
+            "The tier revenue period must be at least one month.",
+        ),
+        (
+            "offboarding_tier_thresholds",
+            "CHECK(offboarding_tier_mid_amount >= 0"
+            " AND offboarding_tier_high_amount >= offboarding_tier_mid_amount)",
+            "The tier thresholds cannot be negative, and the high tier threshold "
+            "cannot be below the mid tier's.",
+        ),
+        (
+            "offboarding_days_positive",
+            "CHECK(offboarding_call_days >= 0 AND offboarding_reminder_days >= 0"
+            " AND offboarding_retention_days >= 0 AND offboarding_link_days >= 0"
+            " AND offboarding_cooldown_days >= 0)",
+            "Offboarding day counts cannot be negative.",
+        ),
     ]
+
+    def _offboarding_mode(self, tier):
+        """How customers of ``tier`` are told (an unset tier counts as mid)."""
+        self.ensure_one()
+        return self[f"offboarding_mode_{tier or 'mid'}"]

@@ -4,7 +4,70 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    offboarding_currency_id = fields.Many2one(related="company_id.currency_id")
     offboarding_notice_days = fields.Integer(
-        related="company_id.offboarding_notice_days",
-        readonly=False,
+        related="company_id.offboarding_notice_days", readonly=False
     )
+    offboarding_tier_months = fields.Integer(
+        related="company_id.offboarding_tier_months", readonly=False
+    )
+    offboarding_tier_high_amount = fields.Monetary(
+        related="company_id.offboarding_tier_high_amount",
+        readonly=False,
+        currency_field="offboarding_currency_id",
+    )
+    offboarding_tier_mid_amount = fields.Monetary(
+        related="company_id.offboarding_tier_mid_amount",
+        readonly=False,
+        currency_field="offboarding_currency_id",
+    )
+    offboarding_mode_high = fields.Selection(
+        related="company_id.offboarding_mode_high", readonly=False
+    )
+    offboarding_mode_mid = fields.Selection(
+        related="company_id.offboarding_mode_mid", readonly=False
+    )
+    offboarding_mode_low = fields.Selection(
+        related="company_id.offboarding_mode_low", readonly=False
+    )
+    offboarding_call_days = fields.Integer(
+        related="company_id.offboarding_call_days", readonly=False
+    )
+    offboarding_manager_id = fields.Many2one(
+        related="company_id.offboarding_manager_id", readonly=False
+    )
+    offboarding_contact_id = fields.Many2one(
+        related="company_id.offboarding_contact_id", readonly=False
+    )
+    offboarding_reminder_days = fields.Integer(
+        related="company_id.offboarding_reminder_days", readonly=False
+    )
+    offboarding_retention_days = fields.Integer(
+        related="company_id.offboarding_retention_days", readonly=False
+    )
+    offboarding_retention_policy = fields.Text(
+        related="company_id.offboarding_retention_policy", readonly=False
+    )
+    offboarding_link_days = fields.Integer(
+        related="company_id.offboarding_link_days", readonly=False
+    )
+    offboarding_auto_approve = fields.Boolean(
+        related="company_id.offboarding_auto_approve", readonly=False
+    )
+    offboarding_cooldown_days = fields.Integer(
+        related="company_id.offboarding_cooldown_days", readonly=False
+    )
+
+    def action_offboarding_compute_tiers(self):
+        """Queue a recomputation of every value tier (the scheduled action runs it)."""
+        self.env.ref("customer_offboarding.ir_cron_compute_tiers").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "Value tiers are being recomputed in the background."
+                ),
+            },
+        }

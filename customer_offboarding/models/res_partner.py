@@ -1,6 +1,8 @@
+import time
 from collections import defaultdict
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -12,6 +14,7 @@ from odoo.tools.mail import generate_tracking_message_id
 from ..const import (
     CASE_OPEN_STATES,
     CLOSING_STATE,
+    NOTICE_ON_STATE,
     OPERATIONS,
     PARTNER_STATES,
     TIERS,
@@ -54,6 +57,16 @@ class ResPartner(models.Model):
         help="How much personal attention offboarding this customer deserves: "
         "high (personal contact), mid (standard notice with a named contact), "
         "low (automated notice).",
+    )
+    offboarding_tier_override = fields.Selection(
+        TIERS,
+        string="Value Tier Override",
+        company_dependent=True,
+        copy=False,
+        index=False,
+        tracking=True,
+        help="Set a tier by hand: it wins over the tier computed from revenue. "
+        "Clear it to go back to the computed tier.",
     )
     offboarding_case_id = fields.Many2one(
         "customer.offboarding.case",
@@ -167,6 +180,9 @@ class ResPartner(models.Model):
             if vals.get("offboarding_state") not in (None, False, "active"):
                 raise UserError(self._offboarding_protected_message())
             vals.pop("offboarding_state", None)
+        for vals in vals_list:
+            if vals.get("offboarding_tier_override"):
+                vals["offboarding_tier"] = vals["offboarding_tier_override"]
         partners = super().create(vals_list)
         if any(vals.get("parent_id") for vals in vals_list):
             partners._offboarding_sync_from_commercial()
@@ -181,7 +197,15 @@ class ResPartner(models.Model):
             changed = self.with_context(active_test=False).filtered(
                 lambda p: p.active != bool(vals["active"])
             )
+        if vals.get("offboarding_tier_override"):
+            vals = dict(vals, offboarding_tier=vals["offboarding_tier_override"])
         res = super().write(vals)
+        if (
+            "offboarding_tier_override" in vals
+            and not vals["offboarding_tier_override"]
+        ):
+            # Back to the computed tier.
+            self.commercial_partner_id._offboarding_compute_tiers(self.env.company)
         if "parent_id" in vals:
             self._offboarding_sync_from_commercial()
         if follow_active and changed:
@@ -475,6 +499,40 @@ class ResPartner(models.Model):
                 )
             )
         self._offboarding_check_shared(company)
+        self._offboarding_check_notices_sent(company)
+
+    def _offboarding_check_notices_sent(self, company):
+        """Odoo does not mail archived partners: archive only once no notice of
+        the case is still waiting for approval."""
+        waiting = self._offboarding_waiting_notice(company)
+        if waiting:
+            raise UserError(
+                self.env._(
+                    "Cannot archive %(partners)s yet: a notice to them is waiting for "
+                    "a manager's approval. Approve or cancel it first.",
+                    partners=self._offboarding_names(waiting),
+                )
+            )
+
+    def _offboarding_waiting_notice(self, company):
+        """These partners with a notice of their open case waiting for approval."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT n.partner_id
+                  FROM customer_offboarding_notice n
+                  JOIN customer_offboarding_case c ON c.id = n.case_id
+                 WHERE n.partner_id = ANY(%(ids)s)
+                   AND n.company_id = %(company)s
+                   AND n.state = 'to_approve'
+                   AND c.state IN %(open)s
+                """,
+                ids=self.ids,
+                company=company.id,
+                open=CASE_OPEN_STATES,
+            )
+        )
+        return self.browse([row[0] for row in rows])
 
     def _offboarding_check_shared(self, company):
         """A shared partner is archived only once every company has retired it."""
@@ -558,6 +616,9 @@ class ResPartner(models.Model):
             source,
         )
         self.env.invalidate_all()
+        kind = NOTICE_ON_STATE.get(case_values["state"])
+        if kind and origin != "odoo_archive":
+            self.env["customer.offboarding.notice"]._queue(case_records, kind)
 
     def _offboarding_revert(self, company, states, target, run, note):
         """Put partners back to ``target`` to undo a rule run (not a lifecycle move).
@@ -728,7 +789,10 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
         target = OPERATIONS[operation][0]
         if target == "active":
-            values = {"state": CLOSING_STATE[operation], "closed_date": today}
+            values = {
+                "state": self._offboarding_closing_state(operation),
+                "closed_date": today,
+            }
         else:
             values = {"state": target}
             if reason:
@@ -741,6 +805,14 @@ class ResPartner(models.Model):
                 values["archived_date"] = today
         values.update(write_uid=self.env.uid, write_date=fields.Datetime.now())
         return values
+
+    def _offboarding_closing_state(self, operation):
+        """How a case closes: a reactivation request closes it as reactivated
+        even when it only calls off a notice period."""
+        closing = self.env.context.get("offboarding_closing_state")
+        if closing in CLOSING_STATE.values():
+            return closing
+        return CLOSING_STATE[operation]
 
     def _offboarding_update_cases(self, cases, values):
         """Write the transition's values on existing cases, in one statement."""
@@ -1048,3 +1120,167 @@ class ResPartner(models.Model):
             partners._offboarding_apply(
                 "reactivate", company, states, False, False, note, "odoo_archive"
             )
+
+    # ------------------------------------------------------------------
+    # Value tiers (computed in batches, never a stored compute)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _offboarding_revenue_sql(self, company, date_from, id_from, id_to):
+        """SQL of (commercial partner id, revenue) for the customers of ``company``
+        with an id in [id_from, id_to), revenue in the company currency since
+        ``date_from``; None when no app records revenue (the Invoicing bridge
+        provides it)."""
+        return None
+
+    def _offboarding_compute_tiers(self, company, id_from=None, id_to=None):
+        """Write the computed tier of customers in ``company``; return how many
+        changed. Without ids, computes these partners; partners with a manual
+        override keep it."""
+        if id_from is None:
+            if not self:
+                return 0
+            ids = self.with_context(active_test=False).commercial_partner_id.ids
+            id_from, id_to = min(ids), max(ids) + 1
+        else:
+            ids = None
+        date_from = fields.Date.context_today(self) - relativedelta(
+            months=company.offboarding_tier_months
+        )
+        revenue = self._offboarding_revenue_sql(company, date_from, id_from, id_to)
+        if revenue is None:
+            return 0
+        self.env.flush_all()
+        key = str(company.id)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH revenue AS (%(revenue)s),
+                tiers AS (
+                    SELECT r.partner_id,
+                           CASE WHEN r.revenue >= %(high)s THEN 'high'
+                                WHEN r.revenue >= %(mid)s THEN 'mid'
+                                ELSE 'low' END AS tier
+                      FROM revenue r
+                )
+                UPDATE res_partner p
+                   SET offboarding_tier = COALESCE(p.offboarding_tier, '{}'::jsonb)
+                                          || jsonb_build_object(%(key)s, t.tier)
+                  FROM tiers t
+                 WHERE p.id = t.partner_id
+                   AND (%(ids)s::int[] IS NULL OR p.id = ANY(%(ids)s::int[]))
+                   AND p.offboarding_tier_override->>%(key)s IS NULL
+                   AND (p.offboarding_tier->>%(key)s) IS DISTINCT FROM t.tier
+             RETURNING p.id
+                """,
+                revenue=revenue,
+                high=company.offboarding_tier_high_amount,
+                mid=company.offboarding_tier_mid_amount,
+                key=key,
+                ids=ids,
+            )
+        )
+        self.env["res.partner"].invalidate_model(["offboarding_tier"])
+        return len(rows)
+
+    def action_offboarding_compute_tier(self):
+        """Recompute the value tier of the selected customers now."""
+        self._offboarding_check_group()
+        self.check_access("read")
+        changed = self.sudo()._offboarding_compute_tiers(self.env.company)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Value tiers recomputed: %(count)s changed.", count=changed
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Automatic reactivation requests (new activity of an offboarded customer)
+    # ------------------------------------------------------------------
+
+    def _offboarding_request_on_activity(self, trigger):
+        """A retiring, retired or archived customer is active again (new order,
+        inbound email): open an automatic reactivation request in each company
+        that offboards it."""
+        commercial_ids = self.with_context(active_test=False).commercial_partner_id.ids
+        if not commercial_ids:
+            return
+        self.env.flush_model(["offboarding_state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT c.id
+                  FROM customer_offboarding_case c
+                 WHERE c.partner_id = ANY(%(ids)s)
+                   AND c.state IN ('retiring', 'retired', 'archived')
+                """,
+                ids=commercial_ids,
+            )
+        )
+        if not rows:
+            return
+        cases = self.env["customer.offboarding.case"].sudo().browse(r[0] for r in rows)
+        Request = self.env["customer.reactivation.request"].sudo()
+        for company in cases.company_id:
+            Request.with_company(company)._submit(
+                cases.filtered(lambda c, co=company: c.company_id == co),
+                "automatic",
+                trigger=trigger,
+            )
+
+    @api.model
+    def _cron_offboarding_compute_tiers(self):
+        """Scheduled action: recompute value tiers of every company in id ranges,
+        one transaction per range, resuming from its cursor when cut short."""
+        ICP = self.env["ir.config_parameter"].sudo()
+        cursor_key = "customer_offboarding.tier_cursor"
+        Run = self.env["customer.offboarding.run"]
+        budget = Run._get_time_budget()
+        started = time.monotonic()
+        step = Run._get_id_range()
+        bound = self.env["customer.offboarding.rule"]._get_id_bound()
+        companies = self.env["res.company"].sudo().search([], order="id")
+        company_id, id_from = (
+            int(x) for x in (ICP.get_param(cursor_key) or "0:0").split(":")
+        )
+        todo = [c for c in companies if c.id >= company_id]
+        total = len(todo) * max(1, -(-bound // step))
+        done = 0
+        for company in todo:
+            start = id_from if company.id == company_id else 0
+            for low in range(start, bound, step):
+                self.sudo().with_company(company)._offboarding_compute_tiers(
+                    company, low, low + step
+                )
+                done += 1
+                ICP.set_param(cursor_key, f"{company.id}:{low + step}")
+                self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
+                if Run._can_commit():
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                if budget and time.monotonic() - started > budget:
+                    self.env.ref(
+                        "customer_offboarding.ir_cron_compute_tiers"
+                    ).sudo()._trigger()
+                    return
+        ICP.set_param(cursor_key, "0:0")
+
+    @api.model
+    def _offboarding_last_activity_sql(self, partner_ids):
+        """SQL of (commercial partner id, date) activity signals of ``partner_ids``:
+        messages their people wrote; bridges add orders and invoices."""
+        return SQL(
+            """
+            SELECT p.commercial_partner_id, m.date
+              FROM mail_message m
+              JOIN res_partner p ON p.id = m.author_id
+             WHERE p.commercial_partner_id = ANY(%(ids)s)
+               AND m.message_type IN ('email', 'comment')
+            """,
+            ids=partner_ids,
+        )

@@ -1,0 +1,311 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..const import NOTICE_KINDS, NOTICE_MODES, NOTICE_STATES, TIERS
+
+MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
+# Personal notices that wait for a manager (the bad news); reminders and
+# welcome-back mails of a case whose notice was approved go out directly.
+APPROVAL_KINDS = ("retirement", "retired")
+
+
+class CustomerOffboardingNotice(models.Model):
+    """One partner-facing notice of a case: at most one per case and kind.
+
+    The unique key is what makes a repeated or resumed run send nothing twice:
+    notices are inserted with ON CONFLICT DO NOTHING and only the rows really
+    inserted get a mail.
+    """
+
+    _name = "customer.offboarding.notice"
+    _description = "Customer Offboarding Notice"
+    _order = "id desc"
+    _check_company_auto = True
+
+    case_id = fields.Many2one(
+        "customer.offboarding.case",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    kind = fields.Selection(NOTICE_KINDS, required=True, readonly=True)
+    tier = fields.Selection(TIERS, readonly=True)
+    mode = fields.Selection(NOTICE_MODES, required=True, readonly=True)
+    state = fields.Selection(NOTICE_STATES, required=True, readonly=True)
+    mail_id = fields.Many2one(
+        "mail.mail", string="Email", readonly=True, ondelete="set null"
+    )
+    mail_state = fields.Selection(related="mail_id.state", string="Email Status")
+    approved_uid = fields.Many2one("res.users", string="Approved By", readonly=True)
+    approved_date = fields.Datetime(string="Approved On", readonly=True)
+
+    _sql_constraints = [
+        (
+            "case_kind_uniq",
+            "UNIQUE(case_id, kind)",
+            "A case sends each kind of notice once.",
+        ),
+    ]
+
+    @api.depends("case_id", "kind")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for notice in self:
+            notice.display_name = self.env._(
+                "%(kind)s: %(partner)s",
+                kind=kinds.get(notice.kind, ""),
+                partner=notice.partner_id.display_name or "",
+            )
+
+    # ------------------------------------------------------------------
+    # Queueing (set-based, same transaction as the event)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _queue(self, cases, kind):
+        """Create the ``kind`` notice of ``cases`` that have none and queue it.
+
+        Runs in the transaction of the transition that causes the notice. The
+        database keeps one notice per case and kind; rows that already exist
+        are left alone, so nothing is sent twice.
+        """
+        if not cases:
+            return self.browse()
+        self.env.flush_all()
+        company = cases.company_id
+        company.ensure_one()
+        approval = kind in APPROVAL_KINDS
+        now = fields.Datetime.now()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO customer_offboarding_notice
+                       (case_id, partner_id, company_id, kind, tier, mode, state,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT c.id, c.partner_id, c.company_id, %(kind)s, t.tier, t.mode,
+                       CASE WHEN COALESCE(p.email, '') = '' THEN 'no_email'
+                            WHEN t.mode = 'personal' AND %(approval)s
+                            THEN 'to_approve'
+                            ELSE 'queued' END,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM customer_offboarding_case c
+                  JOIN res_partner p ON p.id = c.partner_id
+                 CROSS JOIN LATERAL (
+                        SELECT p.offboarding_tier->>c.company_id::text AS tier,
+                               CASE p.offboarding_tier->>c.company_id::text
+                                    WHEN 'high' THEN %(high)s
+                                    WHEN 'low' THEN %(low)s
+                                    ELSE %(mid)s END AS mode) t
+                 WHERE c.id = ANY(%(cases)s)
+                ON CONFLICT (case_id, kind) DO NOTHING
+                RETURNING id
+                """,
+                kind=kind,
+                approval=approval,
+                high=company.offboarding_mode_high,
+                mid=company.offboarding_mode_mid,
+                low=company.offboarding_mode_low,
+                uid=self.env.uid,
+                now=now,
+                cases=cases.ids,
+            )
+        )
+        notices = self.browse([row[0] for row in rows])
+        if not notices:
+            return notices
+        notices.filtered(lambda n: n.state == "to_approve")._ask_approval()
+        notices.filtered(lambda n: n.state == "queued")._send()
+        return notices
+
+    def _get_template(self):
+        """The mail template of this notice's kind and mode."""
+        self.ensure_one()
+        return self.env.ref(
+            f"customer_offboarding.mail_template_{self.kind}_{self.mode}",
+            raise_if_not_found=False,
+        )
+
+    def _send(self):
+        """Render the notices' templates into Odoo's mail queue (no force-send)."""
+        groups = {}
+        for notice in self:
+            groups.setdefault((notice.kind, notice.mode), self.browse())
+            groups[(notice.kind, notice.mode)] |= notice
+        for notices in groups.values():
+            template = notices[0]._get_template()
+            if not template:
+                raise UserError(
+                    self.env._(
+                        "The mail template of the notice “%(notice)s” was deleted; "
+                        "restore it (upgrade the Customer Offboarding module).",
+                        notice=notices[0].display_name,
+                    )
+                )
+            mails = template.sudo().send_mail_batch(
+                notices.case_id.ids, force_send=False
+            )
+            mail_by_case = {mail.res_id: mail.id for mail in mails}
+            for notice in notices:
+                notice.mail_id = mail_by_case.get(notice.case_id.id)
+        self.write({"state": "queued"})
+
+    def _ask_approval(self):
+        """Personal notices: the owner calls first, a manager approves the mail."""
+        call_type = self.env.ref(
+            "customer_offboarding.mail_activity_type_personal_call"
+        )
+        approve_type = self.env.ref(
+            "customer_offboarding.mail_activity_type_notice_approval"
+        )
+        today = fields.Date.context_today(self)
+        activities = []
+        model_id = self.env["ir.model"]._get_id("customer.offboarding.case")
+        for notice in self:
+            case = notice.case_id
+            company = notice.company_id
+            owner = case.notice_sender_id
+            approver = company.offboarding_manager_id or owner
+            deadline = fields.Date.add(today, days=company.offboarding_call_days)
+            activities.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": case.id,
+                    "activity_type_id": call_type.id,
+                    "user_id": owner.id,
+                    "date_deadline": deadline,
+                    "summary": self.env._("Call the customer before the notice"),
+                }
+            )
+            activities.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": case.id,
+                    "activity_type_id": approve_type.id,
+                    "user_id": approver.id,
+                    "date_deadline": deadline,
+                    "summary": self.env._("Approve the notice “%(notice)s”")
+                    % {"notice": notice.display_name},
+                }
+            )
+        self.env["mail.activity"].sudo().create(activities)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_approve(self):
+        """Managers: send personal notices waiting for approval."""
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(
+                self.env._("Only offboarding managers can approve notices.")
+            )
+        self.check_access("write")
+        waiting = self.filtered(lambda n: n.state == "to_approve")
+        if waiting != self:
+            raise UserError(
+                self.env._("Only notices waiting for approval can be approved.")
+            )
+        waiting = waiting.sudo()
+        waiting._send()
+        waiting.write(
+            {"approved_uid": self.env.uid, "approved_date": fields.Datetime.now()}
+        )
+        approve_type = self.env.ref(
+            "customer_offboarding.mail_activity_type_notice_approval"
+        )
+        waiting.case_id.activity_ids.filtered(
+            lambda a: a.activity_type_id == approve_type
+        ).action_feedback(feedback=self.env._("Notice approved and queued."))
+        for notice in waiting:
+            notice.case_id.message_post(
+                body=self.env._("Notice “%(notice)s” approved and queued.")
+                % {"notice": notice.display_name},
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_cancel(self):
+        """Managers: do not send a notice waiting for approval."""
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(
+                self.env._("Only offboarding managers can cancel notices.")
+            )
+        self.check_access("write")
+        if self.filtered(lambda n: n.state != "to_approve"):
+            raise UserError(
+                self.env._("Only notices waiting for approval can be cancelled.")
+            )
+        self.sudo().write({"state": "cancelled"})
+        return True
+
+    def action_open_mail(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.mail",
+            "res_id": self.mail_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Scheduled action: service-end reminders
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_due_reminder_cases(self, company, limit):
+        """Cases of ``company`` in their notice period whose end date is within
+        the reminder window, whose retirement notice went out, and that have
+        no reminder yet."""
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT c.id
+                  FROM customer_offboarding_case c
+                 WHERE c.company_id = %(company)s
+                   AND c.state = 'retiring'
+                   AND c.end_date >= %(today)s
+                   AND c.end_date <= %(today)s + %(days)s
+                   AND EXISTS (
+                        SELECT 1 FROM customer_offboarding_notice n
+                         WHERE n.case_id = c.id AND n.kind = 'retirement'
+                           AND n.state = 'queued')
+                   AND NOT EXISTS (
+                        SELECT 1 FROM customer_offboarding_notice n
+                         WHERE n.case_id = c.id AND n.kind = 'reminder')
+                 ORDER BY c.id
+                 LIMIT %(limit)s
+                """,
+                company=company.id,
+                today=today,
+                days=company.offboarding_reminder_days,
+                limit=limit,
+            )
+        )
+        return self.env["customer.offboarding.case"].browse(r[0] for r in rows)
+
+    @api.model
+    def _cron_send_reminders(self, batch_size=500):
+        """Queue the service-end reminders that are due, one batch per commit."""
+        Run = self.env["customer.offboarding.run"]
+        done = 0
+        for company in self.env["res.company"].sudo().search([]):
+            if not company.offboarding_reminder_days:
+                continue
+            Notice = self.sudo().with_company(company)
+            while True:
+                cases = Notice._get_due_reminder_cases(company, batch_size)
+                if not cases:
+                    break
+                Notice._queue(cases, "reminder")
+                done += len(cases)
+                self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+                if Run._can_commit():
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done

@@ -1,0 +1,190 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..models.customer_offboarding_export import (
+    DATE,
+    DATETIME,
+    MONEY,
+    TEXT,
+    write_workbook,
+)
+
+MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
+MAX_ROWS = 100000
+
+
+class CustomerOffboardingExport(models.TransientModel):
+    """Managers' XLSX export of the offboarding columns of selected partners."""
+
+    _name = "customer.offboarding.export"
+    _description = "Export Customers' Offboarding Data"
+
+    file = fields.Binary(readonly=True, attachment=False)
+    filename = fields.Char(readonly=True)
+
+    @api.model
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only offboarding managers can export offboarding data.")
+            )
+
+    @api.model
+    def action_export_partners(self, partner_ids):
+        """Export ``partner_ids`` (their companies) to XLSX and download it."""
+        self._check_manager()
+        if not isinstance(partner_ids, list) or not all(
+            isinstance(pid, int) for pid in partner_ids
+        ):
+            raise UserError(self.env._("Select the customers to export."))
+        partners = self.env["res.partner"].browse(partner_ids).exists()
+        if not partners:
+            raise UserError(self.env._("Select the customers to export."))
+        if len(partners) > MAX_ROWS:
+            raise UserError(
+                self.env._(
+                    "Export at most %(count)s customers at a time.", count=MAX_ROWS
+                )
+            )
+        partners.check_access("read")
+        commercial = partners.with_context(active_test=False).commercial_partner_id
+        return self._download(commercial)
+
+    @api.model
+    def action_export_cases(self, case_ids):
+        """Export the customers of ``case_ids`` to XLSX and download it."""
+        self._check_manager()
+        if not isinstance(case_ids, list) or not all(
+            isinstance(cid, int) for cid in case_ids
+        ):
+            raise UserError(self.env._("Select the cases to export."))
+        cases = self.env["customer.offboarding.case"].browse(case_ids).exists()
+        if not cases:
+            raise UserError(self.env._("Select the cases to export."))
+        cases.check_access("read")
+        return self._download(cases.partner_id)
+
+    @api.model
+    def _download(self, partners):
+        content = self._build(partners)
+        today = fields.Date.to_string(fields.Date.context_today(self))
+        wizard = self.create(
+            {
+                "file": content,
+                "filename": self.env._("offboarding-%(date)s.xlsx", date=today),
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": (
+                f"/web/content/{self._name}/{wizard.id}/file/"
+                f"{wizard.filename}?download=true"
+            ),
+            "target": "download",
+        }
+
+    @api.model
+    def _build(self, partners):
+        """The XLSX bytes: one row per customer with its open (or last) case."""
+        company = self.env.company
+        partners = partners.with_context(active_test=False).sudo()
+        cases = (
+            self.env["customer.offboarding.case"]
+            .sudo()
+            .search(
+                [("partner_id", "in", partners.ids), ("company_id", "=", company.id)],
+                order="id",
+            )
+        )
+        last_case = {case.partner_id.id: case for case in cases}
+        revenue = self._get_revenue(partners, company)
+        last_activity = self._get_last_activity(partners)
+        _ = self.env._
+        states = dict(
+            partners._fields["offboarding_state"]._description_selection(self.env)
+        )
+        tiers = dict(
+            partners._fields["offboarding_tier"]._description_selection(self.env)
+        )
+        columns = [
+            (_("Customer"), TEXT),
+            (_("Email"), TEXT),
+            (_("Offboarding Status"), TEXT),
+            (_("Reason"), TEXT),
+            (_("Value Tier"), TEXT),
+            (_("Opened On"), DATETIME),
+            (_("Notice Date"), DATE),
+            (_("Service End Date"), DATE),
+            (_("Retired On"), DATE),
+            (_("Archived On"), DATE),
+            (_("Owner"), TEXT),
+            (
+                _(
+                    "Revenue (%(months)s months)",
+                    months=company.offboarding_tier_months,
+                ),
+                MONEY,
+            ),
+            (_("Last Activity"), DATETIME),
+        ]
+        rows = []
+        for partner in partners.with_company(company):
+            case = last_case.get(partner.id)
+            rows.append(
+                [
+                    partner.display_name,
+                    partner.email,
+                    states.get(partner.offboarding_state, ""),
+                    case.reason_id.name if case else "",
+                    tiers.get(partner.offboarding_tier, ""),
+                    case.flag_date if case else None,
+                    case.notice_date if case else None,
+                    case.end_date if case else None,
+                    case.retired_date if case else None,
+                    case.archived_date if case else None,
+                    (case.user_id if case else partner.user_id).name,
+                    revenue.get(partner.id),
+                    last_activity.get(partner.id),
+                ]
+            )
+        return write_workbook(
+            [{"name": _("Customers"), "columns": columns, "rows": rows}]
+        )
+
+    @api.model
+    def _get_revenue(self, partners, company):
+        if not partners:
+            return {}
+        date_from = fields.Date.context_today(self) - relativedelta(
+            months=company.offboarding_tier_months
+        )
+        ids = partners.ids
+        revenue = self.env["res.partner"]._offboarding_revenue_sql(
+            company, date_from, min(ids), max(ids) + 1
+        )
+        if revenue is None:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT r.partner_id, r.revenue FROM (%s) r"
+                " WHERE r.partner_id = ANY(%s)",
+                revenue,
+                ids,
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _get_last_activity(self, partners):
+        sql = self.env["res.partner"]._offboarding_last_activity_sql(partners.ids)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT a.partner_id, MAX(a.date) FROM (%s) a(partner_id, date)"
+                " GROUP BY a.partner_id",
+                sql,
+            )
+        )
+        return dict(rows)
