@@ -193,7 +193,11 @@ class CustomerOffboardingNotice(models.Model):
                     % {"notice": notice.display_name},
                 }
             )
-        self.env["mail.activity"].sudo().create(activities)
+        # One by one: creating two activities of one user on one record in a
+        # batch subscribes that user twice (mail_followers unique key).
+        Activity = self.env["mail.activity"].sudo()
+        for values in activities:
+            Activity.create(values)
 
     # ------------------------------------------------------------------
     # Actions

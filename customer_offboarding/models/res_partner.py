@@ -1211,7 +1211,7 @@ class ResPartner(models.Model):
         commercial_ids = self.with_context(active_test=False).commercial_partner_id.ids
         if not commercial_ids:
             return
-        self.env.flush_model(["offboarding_state"])
+        self.env["res.partner"].flush_model(["offboarding_state"])
         rows = self.env.execute_query(
             SQL(
                 """

@@ -8,3 +8,6 @@ from . import test_ui
 from . import test_i18n
 from . import test_tour
 from . import test_rules
+from . import test_notices
+from . import test_reactivation
+from . import test_portal

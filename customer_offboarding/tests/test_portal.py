@@ -1,0 +1,233 @@
+"""The customer's page over HTTP: signed links, GET never mutates, POST + CSRF."""
+
+import io
+import re
+from datetime import timedelta
+
+import openpyxl
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import hash_sign, mute_logger
+
+from ..controllers.main import rate_limiter
+from ..models.customer_offboarding_case import TOKEN_SCOPE
+from .common import MANAGER_GROUPS
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerPage(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.manager = new_test_user(
+            cls.env, login="page_manager", groups=MANAGER_GROUPS
+        )
+        Partner = cls.env["res.partner"]
+        cls.customer = Partner.create(
+            {
+                "name": "Page Customer Ltd",
+                "is_company": True,
+                "email": "page@customer.example.com",
+                "street": "1 Harbour Road",
+                "city": "Ningbo",
+                "company_id": cls.company.id,
+                "offboarding_tier_override": "low",
+            }
+        )
+        cls.contact = Partner.create(
+            {
+                "name": "Wei Contact",
+                "parent_id": cls.customer.id,
+                "email": "wei@customer.example.com",
+            }
+        )
+        cls.other = Partner.create(
+            {"name": "Other Customer", "is_company": True, "email": "o@example.com"}
+        )
+        cls.customer.message_post(
+            body="Our order of last spring",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=cls.customer.id,
+        )
+        cls.customer.message_post(body="Internal: they pay late")
+        (cls.customer | cls.other).with_user(cls.manager).offboarding_start("low_value")
+        cls.case = cls.customer.with_company(cls.company).offboarding_case_id
+        cls.other_case = cls.other.with_company(cls.company).offboarding_case_id
+
+    def setUp(self):
+        super().setUp()
+        rate_limiter.reset()
+
+    def _get(self, url, **kwargs):
+        return self.url_open(url, allow_redirects=False, **kwargs)
+
+    def _snapshot(self):
+        """Everything the page could change."""
+        self.env.invalidate_all()
+        return (
+            self.customer.with_company(self.company).offboarding_state,
+            self.case.state,
+            self.case.keep_in_touch,
+            self.env["customer.reactivation.request"].search_count([]),
+        )
+
+    def _csrf(self, html):
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def test_valid_link_shows_the_notice_summary(self):
+        before = self._snapshot()
+        response = self._get(self.case._get_portal_url("view"))
+        self.assertEqual(response.status_code, 200)
+        html = response.text
+        self.assertIn("Page Customer Ltd", html)
+        self.assertIn(self.case.reason_id.customer_wording, html)
+        self.assertIn("/offboarding/export/", html)
+        self.assertIn("I want to stay", html)
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+        self.assertEqual(self._snapshot(), before, "GET changes nothing")
+
+    def test_bad_tokens_get_the_same_404_and_change_nothing(self):
+        before = self._snapshot()
+        url = self.case._get_portal_url("view")
+        token = url.rsplit("/", 1)[1]
+        tampered = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
+        wrong_partner = hash_sign(
+            self.env(su=True),
+            TOKEN_SCOPE,
+            {"case": self.case.id, "partner": self.other.id, "purpose": "view"},
+            expiration=timedelta(days=1),
+        )
+        export_token = self.case._get_portal_url("export").rsplit("/", 1)[1]
+        urls = [
+            f"/offboarding/view/{tampered}",
+            "/offboarding/view/not-a-token",
+            f"/offboarding/view/{wrong_partner}",
+            f"/offboarding/view/{export_token}",  # another purpose
+            f"/offboarding/export/{token}",
+        ]
+        with mute_logger("odoo.http"):
+            for bad in urls:
+                response = self._get(bad)
+                self.assertEqual(response.status_code, 404, bad)
+        self.assertEqual(self._snapshot(), before)
+
+    def test_expired_link_gets_404(self):
+        self.case.sudo().write(
+            {"end_date": fields.Date.context_today(self.case) - timedelta(days=10)}
+        )
+        self.company.offboarding_link_days = 5
+        url = self.case._get_portal_url("view")
+        with mute_logger("odoo.http"):
+            self.assertEqual(self._get(url).status_code, 404)
+        self.company.offboarding_link_days = 90
+        self.assertEqual(self._get(self.case._get_portal_url("view")).status_code, 200)
+
+    def test_get_never_mutates_and_forms_need_post_with_csrf(self):
+        """Mail scanners prefetch links: only a POST with CSRF changes anything."""
+        before = self._snapshot()
+        stay_url = self.case._get_portal_url("stay")
+        keep_url = self.case._get_portal_url("keep_in_touch")
+        with mute_logger("odoo.http"):
+            self.assertEqual(self._get(stay_url).status_code, 405)
+            self.assertEqual(self._get(keep_url).status_code, 405)
+            self._get(self.case._get_portal_url("export"))
+            no_csrf = self.url_open(
+                stay_url, data={"message": "x"}, allow_redirects=False
+            )
+        self.assertEqual(no_csrf.status_code, 400)
+        self.assertEqual(self._snapshot(), before)
+
+    def test_i_want_to_stay_creates_one_request(self):
+        page = self._get(self.case._get_portal_url("view"))
+        csrf = self._csrf(page.text)
+        stay_url = self.case._get_portal_url("stay")
+        response = self.url_open(
+            stay_url,
+            data={"csrf_token": csrf, "message": "We are growing again!"},
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/offboarding/view/", response.headers["Location"])
+        request = self.env["customer.reactivation.request"].search(
+            [("case_id", "=", self.case.id)]
+        )
+        self.assertEqual(
+            (request.source, request.state, request.message),
+            ("customer", "submitted", "We are growing again!"),
+        )
+        self.assertEqual(request.requester_id, self.customer)
+        # A second click adds nothing; the page says the request is reviewed.
+        self.url_open(stay_url, data={"csrf_token": csrf}, allow_redirects=False)
+        self.assertEqual(
+            self.env["customer.reactivation.request"].search_count(
+                [("case_id", "=", self.case.id)]
+            ),
+            1,
+        )
+        page = self._get(self.case._get_portal_url("view") + "?done=stay")
+        self.assertIn("we received your request to stay", page.text)
+        self.assertIn("is being reviewed", page.text)
+
+    def test_keep_in_touch_opt_in_and_out(self):
+        page = self._get(self.case._get_portal_url("view"))
+        csrf = self._csrf(page.text)
+        keep_url = self.case._get_portal_url("keep_in_touch")
+        self.url_open(keep_url, data={"csrf_token": csrf, "keep": "1"})
+        self.case.invalidate_recordset()
+        self.assertTrue(self.case.keep_in_touch)
+        self.url_open(keep_url, data={"csrf_token": csrf, "keep": "0"})
+        self.case.invalidate_recordset()
+        self.assertFalse(self.case.keep_in_touch)
+
+    def test_download_my_data_reads_back(self):
+        response = self._get(self.case._get_portal_url("export"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("spreadsheetml", response.headers["Content-Type"])
+        self.assertIn("attachment", response.headers["Content-Disposition"])
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        self.assertEqual(
+            book.sheetnames[:5],
+            ["About this file", "Contact Details", "Addresses", "Contacts", "Messages"],
+        )
+        cover = {
+            row[0]: row[1]
+            for row in book["About this file"].iter_rows(values_only=True)
+        }
+        self.assertEqual(cover["Customer"], "Page Customer Ltd")
+        self.assertIn("Contact Details", cover["What is included"])
+        details = list(book["Contact Details"].iter_rows(values_only=True))
+        self.assertEqual(details[0][:2], ("Name", "Email"))
+        self.assertEqual(
+            details[1][:2], ("Page Customer Ltd", "page@customer.example.com")
+        )
+        contacts = list(book["Contacts"].iter_rows(values_only=True))
+        self.assertEqual([row[0] for row in contacts[1:]], ["Wei Contact"])
+        addresses = list(book["Addresses"].iter_rows(values_only=True))
+        self.assertIn("1 Harbour Road", addresses[1])
+        messages = list(book["Messages"].iter_rows(values_only=True))
+        bodies = [row[3] for row in messages[1:]]
+        self.assertIn("Our order of last spring", bodies)
+        self.assertNotIn("Internal: they pay late", bodies, "internal notes stay")
+
+    def test_requests_are_rate_limited_per_token(self):
+        url = self.case._get_portal_url("export")
+        codes = [self._get(url).status_code for _i in range(6)]
+        self.assertEqual(codes, [200] * 5 + [429])
+        # Another customer's link is not affected.
+        self.assertEqual(
+            self._get(self.other_case._get_portal_url("export")).status_code, 200
+        )
+
+    def test_page_speaks_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["customer_offboarding"], ["zh_CN"], overwrite=True
+        )
+        self.customer.lang = "zh_CN"
+        page = self._get(self.case._get_portal_url("view"))
+        self.assertIn("下载我的数据", page.text)
+        self.assertNotIn("Download my data", page.text)
