@@ -11,3 +11,4 @@ from . import test_rules
 from . import test_notices
 from . import test_reactivation
 from . import test_portal
+from . import test_screenshots

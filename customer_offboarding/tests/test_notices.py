@@ -103,7 +103,7 @@ class TestNotices(OffboardingCommon):
         self.assertIn("Sam Seller", body)
         self.assertIn("sam.seller@offboarding-co.example.com", body)
         self.assertIn("+1 555 0100", body)
-        self.assertIn("is your contact for any question", body)
+        self.assertIn("Your contact for any question:", body)
 
     def test_mid_tier_without_salesperson_names_the_support_contact(self):
         self.mid.user_id = False
@@ -142,7 +142,7 @@ class TestNotices(OffboardingCommon):
         mail = notice.mail_id
         self.assertIn("sam.seller@offboarding-co.example.com", mail.email_from)
         self.assertIn("Sam Seller", mail.body_html)
-        self.assertIn("You can reach me directly", mail.body_html)
+        self.assertIn("You can reach me directly:", mail.body_html)
         self.assertFalse(case.activity_ids.filtered(lambda a: a == approval))
 
     def test_tier_modes_are_configurable(self):

@@ -1,1 +1,2 @@
 from . import test_invoice_signals
+from . import test_offboarding_value

@@ -1,1 +1,2 @@
+from . import test_sale_offboarding
 from . import test_sale_signals

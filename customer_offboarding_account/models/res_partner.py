@@ -1,0 +1,93 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    @api.model
+    def _offboarding_revenue_sql(self, company, date_from, id_from, id_to):
+        """Customers of ``company`` with an id in [id_from, id_to) and their
+        revenue since ``date_from``: untaxed amount of the posted customer
+        invoices net of credit notes, in the company currency.
+
+        Every part is bounded by the id range (the partner primary key and the
+        partial index of posted customer invoices per commercial partner, see
+        account_move.py), so the tier cron reads each range once whatever the
+        table size. The EXISTS only matters for customers without a customer
+        rank (posting an invoice ranks the customer); the bounds keep it to the
+        range when PostgreSQL turns it into a hashed subplan.
+        """
+        self._offboarding_flush_invoices()
+        return SQL(
+            """
+            SELECT p.id AS partner_id, COALESCE(r.revenue, 0) AS revenue
+              FROM res_partner p
+              LEFT JOIN (
+                    SELECT m.commercial_partner_id AS partner_id,
+                           SUM(m.amount_untaxed_signed) AS revenue
+                      FROM account_move m
+                     WHERE m.commercial_partner_id >= %(id_from)s
+                       AND m.commercial_partner_id < %(id_to)s
+                       AND m.state = 'posted'
+                       AND m.move_type IN ('out_invoice', 'out_refund')
+                       AND m.company_id = %(company)s
+                       AND m.invoice_date >= %(date_from)s
+                     GROUP BY m.commercial_partner_id
+                   ) r ON r.partner_id = p.id
+             WHERE p.id >= %(id_from)s
+               AND p.id < %(id_to)s
+               AND p.id = p.commercial_partner_id
+               AND (p.company_id IS NULL OR p.company_id = %(company)s)
+               AND (p.customer_rank > 0
+                    OR r.partner_id IS NOT NULL
+                    OR EXISTS (
+                        SELECT 1
+                          FROM account_move o
+                         WHERE o.commercial_partner_id = p.id
+                           AND o.commercial_partner_id >= %(id_from)s
+                           AND o.commercial_partner_id < %(id_to)s
+                           AND o.state = 'posted'
+                           AND o.move_type IN ('out_invoice', 'out_refund')
+                           AND o.company_id = %(company)s))
+            """,
+            id_from=id_from,
+            id_to=id_to,
+            company=company.id,
+            date_from=date_from,
+        )
+
+    @api.model
+    def _offboarding_last_activity_sql(self, partner_ids):
+        """Posted customer invoices are activity too (on their invoice date)."""
+        self._offboarding_flush_invoices()
+        return SQL(
+            """
+            (%(super)s)
+            UNION ALL
+            (SELECT m.commercial_partner_id, m.invoice_date::timestamp
+               FROM unnest(%(ids)s::int[]) AS c(id)
+               JOIN account_move m ON m.commercial_partner_id = c.id
+              WHERE m.state = 'posted'
+                AND m.move_type = 'out_invoice')
+            """,
+            super=super()._offboarding_last_activity_sql(partner_ids),
+            ids=list(partner_ids),
+        )
+
+    @api.model
+    def _offboarding_flush_invoices(self):
+        """The SQL above reads partners and invoices: write pending changes first."""
+        self.env["res.partner"].flush_model(
+            ["commercial_partner_id", "company_id", "customer_rank"]
+        )
+        self.env["account.move"].flush_model(
+            [
+                "commercial_partner_id",
+                "company_id",
+                "state",
+                "move_type",
+                "invoice_date",
+                "amount_untaxed_signed",
+            ]
+        )
