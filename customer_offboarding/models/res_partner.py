@@ -1149,6 +1149,9 @@ class ResPartner(models.Model):
         )
         revenue = self._offboarding_revenue_sql(company, date_from, id_from, id_to)
         if revenue is None:
+            if ids:
+                # No app records revenue: without an override there is no tier.
+                self.browse(ids).with_company(company).offboarding_tier = False
             return 0
         self.env.flush_all()
         key = str(company.id)

@@ -12,3 +12,4 @@ from . import test_notices
 from . import test_reactivation
 from . import test_portal
 from . import test_screenshots
+from . import test_tiers_export

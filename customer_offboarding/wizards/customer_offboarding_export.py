@@ -1,3 +1,5 @@
+import base64
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -73,7 +75,7 @@ class CustomerOffboardingExport(models.TransientModel):
         today = fields.Date.to_string(fields.Date.context_today(self))
         wizard = self.create(
             {
-                "file": content,
+                "file": base64.b64encode(content),
                 "filename": self.env._("offboarding-%(date)s.xlsx", date=today),
             }
         )
