@@ -279,8 +279,12 @@ class CustomerOffboardingCase(models.Model):
     @api.depends("reason_id", "company_id")
     def _compute_alternative_ids(self):
         Alternative = self.env["customer.offboarding.alternative"].sudo()
+        found = {}  # one search per company and reason, not per case
         for case in self:
-            case.alternative_ids = Alternative._for_case(case)
+            key = (case.company_id.id, case.reason_id.id)
+            if key not in found:
+                found[key] = Alternative._for_case(case)
+            case.alternative_ids = found[key]
 
     def _compute_credit_balance(self):
         """Zero here; the Invoicing bridge computes the refundable balance."""

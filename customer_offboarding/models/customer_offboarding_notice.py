@@ -151,9 +151,27 @@ class CustomerOffboardingNotice(models.Model):
                 notices.case_id.ids, force_send=False
             )
             mail_by_case = {mail.res_id: mail.id for mail in mails}
-            for notice in notices:
-                notice.mail_id = mail_by_case.get(notice.case_id.id)
+            pairs = [
+                (notice.id, mail_by_case[notice.case_id.id])
+                for notice in notices
+                if notice.case_id.id in mail_by_case
+            ]
+            if pairs:
+                # One statement for the batch (a write per notice is one UPDATE each).
+                self.env.execute_query(
+                    SQL(
+                        """
+                        UPDATE customer_offboarding_notice n
+                           SET mail_id = m.mail_id
+                          FROM unnest(%s::int[], %s::int[]) AS m(id, mail_id)
+                         WHERE n.id = m.id
+                        """,
+                        [pair[0] for pair in pairs],
+                        [pair[1] for pair in pairs],
+                    )
+                )
         self.write({"state": "queued"})
+        self.invalidate_recordset(["mail_id"])
 
     def _ask_approval(self):
         """Personal notices: the owner calls first, a manager approves the mail."""

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, config
 
 from ..const import OPERATIONS
-from .customer_offboarding_rule import ID_RANGE
+from .customer_offboarding_rule import ID_RANGE, ID_RANGE_NOTICES, NOTICE_ACTIONS
 
 _logger = logging.getLogger(__name__)
 
@@ -114,6 +114,12 @@ class CustomerOffboardingRun(models.Model):
         return max(10, limit / 2) if limit else 600
 
     def _get_id_range(self):
+        """Width of the partner-id ranges of this run (one transaction each)."""
+        if any(
+            action in NOTICE_ACTIONS
+            for action in self.line_ids.rule_id.mapped("action")
+        ):
+            return ID_RANGE_NOTICES
         return ID_RANGE
 
     @staticmethod
