@@ -207,8 +207,9 @@ class CustomerOffboardingNotice(models.Model):
                     "activity_type_id": approve_type.id,
                     "user_id": approver.id,
                     "date_deadline": deadline,
-                    "summary": self.env._("Approve the notice “%(notice)s”")
-                    % {"notice": notice.display_name},
+                    "summary": self.env._(
+                        "Approve the notice “%(notice)s”", notice=notice.display_name
+                    ),
                 }
             )
         # One by one: creating two activities of one user on one record in a
@@ -246,8 +247,10 @@ class CustomerOffboardingNotice(models.Model):
         ).action_feedback(feedback=self.env._("Notice approved and queued."))
         for notice in waiting:
             notice.case_id.message_post(
-                body=self.env._("Notice “%(notice)s” approved and queued.")
-                % {"notice": notice.display_name},
+                body=self.env._(
+                    "Notice “%(notice)s” approved and queued.",
+                    notice=notice.display_name,
+                ),
                 subtype_xmlid="mail.mt_note",
             )
         return True

@@ -59,7 +59,6 @@ class ResCompany(models.Model):
     )
     offboarding_manager_id = fields.Many2one(
         "res.users",
-        string="Offboarding Manager",
         help="Owner of the personal call and sender of personal notices for "
         "customers without a salesperson; approver of personal notices.",
     )
