@@ -413,7 +413,10 @@ class CustomerOffboardingCase(models.Model):
                     _("Internal notes of our staff and data about other customers."),
                 ),
                 (_("Data disposal date"), fields.Date.to_string(self.disposal_date)),
-                (_("Data disposal plan"), self.company_id.offboarding_retention_policy),
+                (
+                    _("Data disposal plan"),
+                    self.company_id._offboarding_retention_text(),
+                ),
             ],
         )
         content = write_workbook(sheets, cover=cover)

@@ -83,10 +83,10 @@ class ResCompany(models.Model):
     offboarding_retention_policy = fields.Text(
         string="Data Disposal Plan",
         translate=True,
-        default="We keep the invoices and accounting records the law requires "
-        "us to keep. We anonymize your name, contact details, addresses and "
-        "messages.",
-        help="What is kept and what is anonymized, as told to the customer.",
+        help="What is kept and what is anonymized, as told to the customer. "
+        "Leave empty for the standard wording (invoices and accounting records "
+        "kept as the law requires; name, contact details, addresses and "
+        "messages anonymized), which is translated into the customer's language.",
     )
     offboarding_link_days = fields.Integer(
         string="Customer Link Validity (days after service end)",
@@ -133,6 +133,14 @@ class ResCompany(models.Model):
             "Offboarding day counts cannot be negative.",
         ),
     ]
+
+    def _offboarding_retention_text(self):
+        """What is kept and what is anonymized, in the current language."""
+        self.ensure_one()
+        return self.offboarding_retention_policy or self.env._(
+            "We keep the invoices and accounting records the law requires us to "
+            "keep. We anonymize your name, contact details, addresses and messages."
+        )
 
     def _offboarding_mode(self, tier):
         """How customers of ``tier`` are told (an unset tier counts as mid)."""

@@ -13,3 +13,4 @@ from . import test_reactivation
 from . import test_portal
 from . import test_screenshots
 from . import test_tiers_export
+from . import test_templates

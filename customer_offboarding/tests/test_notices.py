@@ -86,7 +86,7 @@ class TestNotices(OffboardingCommon):
         self.assertIn(fields.Date.to_date(case.end_date).strftime("%m/%d/%Y"), body)
         disposal = case.end_date + timedelta(days=365)
         self.assertIn(disposal.strftime("%m/%d/%Y"), body)
-        self.assertIn(self.company.offboarding_retention_policy, body)
+        self.assertIn("We keep the invoices and accounting records", body)
         self.assertIn("/offboarding/export/", body)
         self.assertIn("/offboarding/view/", body)
         self.assertIn("Friendly Rival Ltd", body)
