@@ -2,7 +2,7 @@
     "name": "Customer Offboarding - Sales Signals",
     "summary": "Confirmed sales orders count as activity in offboarding rules; "
     "customers buying only discontinued categories match Needs Changed",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/customer-offboarding/customer_offboarding",
     "author": "customer_offboarding developers",

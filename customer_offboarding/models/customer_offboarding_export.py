@@ -68,7 +68,7 @@ def write_workbook(sheets, cover=None):
 
 
 def _write_cell(sheet, row, col, kind, value, formats):
-    if value in (None, False, ""):
+    if value is None or value is False or value == "":
         sheet.write_blank(row, col, None)
     elif kind in (NUMBER, MONEY):
         sheet.write_number(row, col, float(value), formats[kind])

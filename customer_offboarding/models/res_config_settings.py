@@ -4,7 +4,9 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    offboarding_currency_id = fields.Many2one(related="company_id.currency_id")
+    offboarding_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Offboarding Currency"
+    )
     offboarding_notice_days = fields.Integer(
         related="company_id.offboarding_notice_days", readonly=False
     )

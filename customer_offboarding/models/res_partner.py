@@ -1183,6 +1183,26 @@ class ResPartner(models.Model):
                 ids=ids,
             )
         )
+        if ids:
+            # Partners asked for by id that are no customers (no revenue row)
+            # and have no override keep no stale tier.
+            self.env.execute_query(
+                SQL(
+                    """
+                    WITH revenue AS (%(revenue)s)
+                    UPDATE res_partner p
+                       SET offboarding_tier = NULLIF(p.offboarding_tier - %(key)s,
+                                                     '{}'::jsonb)
+                     WHERE p.id = ANY(%(ids)s)
+                       AND p.offboarding_tier ? %(key)s
+                       AND p.offboarding_tier_override->>%(key)s IS NULL
+                       AND p.id NOT IN (SELECT partner_id FROM revenue)
+                    """,
+                    revenue=revenue,
+                    key=key,
+                    ids=ids,
+                )
+            )
         self.env["res.partner"].invalidate_model(["offboarding_tier"])
         return len(rows)
 

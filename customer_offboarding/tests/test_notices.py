@@ -239,6 +239,7 @@ class TestNotices(OffboardingCommon):
                 "scope_domain": "[]",
                 "action": "start",
                 "cooldown_days": 0,
+                "customers_only": False,
                 "reason_id": self.env.ref("customer_offboarding.reason_low_value").id,
             }
         )

@@ -172,6 +172,7 @@ class TestReactivation(OffboardingCommon):
                 "custom_domain": f"[('id', 'in', {self.customers.ids})]",
                 "scope_domain": "[]",
                 "cooldown_days": 0,
+                "customers_only": False,
                 "reason_id": self.env.ref("customer_offboarding.reason_other").id,
             }
         )

@@ -164,6 +164,7 @@ class CustomerOffboardingExport(models.TransientModel):
             months=company.offboarding_tier_months
         )
         ids = partners.ids
+        self.env.flush_all()
         revenue = self.env["res.partner"]._offboarding_revenue_sql(
             company, date_from, min(ids), max(ids) + 1
         )
@@ -181,6 +182,7 @@ class CustomerOffboardingExport(models.TransientModel):
 
     @api.model
     def _get_last_activity(self, partners):
+        self.env.flush_all()
         sql = self.env["res.partner"]._offboarding_last_activity_sql(partners.ids)
         rows = self.env.execute_query(
             SQL(

@@ -11,36 +11,36 @@ class ResPartner(models.Model):
         revenue since ``date_from``: untaxed amount of the posted customer
         invoices net of credit notes, in the company currency.
 
-        Every part is bounded by the id range (the partner primary key and the
-        partial index of posted customer invoices per commercial partner, see
-        account_move.py), so the tier cron reads each range once whatever the
-        table size. The EXISTS only matters for customers without a customer
-        rank (posting an invoice ranks the customer); the bounds keep it to the
-        range when PostgreSQL turns it into a hashed subplan.
+        A range of the partner primary key, and per partner one probe of the
+        partial index of posted customer invoices (commercial partner, invoice
+        date; see account_move.py) that reads the period's invoices only: the
+        cost of an id range of the tier cron does not grow with the invoice
+        history, and a caller that keeps a few ids of a wide range (the
+        managers' export) probes only those. The EXISTS only matters for
+        customers without a customer rank (posting an invoice ranks them); its
+        bounds keep it to the range if PostgreSQL hashes it.
         """
         self._offboarding_flush_invoices()
         return SQL(
             """
-            SELECT p.id AS partner_id, COALESCE(r.revenue, 0) AS revenue
+            SELECT p.id AS partner_id, r.revenue
               FROM res_partner p
-              LEFT JOIN (
-                    SELECT m.commercial_partner_id AS partner_id,
-                           SUM(m.amount_untaxed_signed) AS revenue
+             CROSS JOIN LATERAL (
+                    SELECT COALESCE(SUM(m.amount_untaxed_signed), 0) AS revenue,
+                           COUNT(*) AS moves
                       FROM account_move m
-                     WHERE m.commercial_partner_id >= %(id_from)s
-                       AND m.commercial_partner_id < %(id_to)s
+                     WHERE m.commercial_partner_id = p.id
                        AND m.state = 'posted'
                        AND m.move_type IN ('out_invoice', 'out_refund')
                        AND m.company_id = %(company)s
                        AND m.invoice_date >= %(date_from)s
-                     GROUP BY m.commercial_partner_id
-                   ) r ON r.partner_id = p.id
+                   ) r
              WHERE p.id >= %(id_from)s
                AND p.id < %(id_to)s
                AND p.id = p.commercial_partner_id
                AND (p.company_id IS NULL OR p.company_id = %(company)s)
                AND (p.customer_rank > 0
-                    OR r.partner_id IS NOT NULL
+                    OR r.moves > 0
                     OR EXISTS (
                         SELECT 1
                           FROM account_move o
