@@ -532,6 +532,49 @@ class Bench:
         )
         self.log(f"(a) engine: {moved:,} moved in {seconds:.1f} s")
 
+    def tiers(self):
+        """Time the value-tier scheduled action over every company (issue #4)."""
+        registry = self.registry()
+        with registry.cursor() as cr:
+            env = self.env(cr)
+            transactions = []
+            last = [time.monotonic()]
+            commit = cr.commit
+
+            def timed_commit():
+                commit()
+                now = time.monotonic()
+                transactions.append(now - last[0])
+                last[0] = now
+
+            cr.commit = timed_commit
+            ICP = env["ir.config_parameter"].sudo()
+            t0 = time.monotonic()
+            calls = 0
+            while True:
+                calls += 1
+                env["res.partner"]._cron_offboarding_compute_tiers()
+                if ICP.get_param("customer_offboarding.tier_cursor") == "0:0":
+                    break
+            seconds = time.monotonic() - t0
+            cr.commit = commit
+            cr.execute(
+                """
+                SELECT t.key, t.value, COUNT(*)
+                  FROM res_partner p, jsonb_each_text(p.offboarding_tier) t
+                 GROUP BY 1, 2 ORDER BY 1, 2
+                """
+            )
+            counts = cr.fetchall()
+        summary = ", ".join(f"company {c} {tier}: {n:,}" for c, tier, n in counts)
+        self.tier_line = (
+            f"value tiers (scheduled action, all companies): {seconds:.1f} s in "
+            f"{calls} call(s), longest transaction "
+            f"{max(transactions) if transactions else seconds:.1f} s, peak RSS "
+            f"{rss_mb():,.0f} MB; {summary}"
+        )
+        self.log(self.tier_line)
+
     # -- report -------------------------------------------------------------
 
     def report(self):
@@ -563,6 +606,8 @@ class Bench:
         print()
         for name, seconds, count in self.previews:
             print(f"preview of “{name}”: {seconds:.1f} s ({count:,} would be moved)")
+        if getattr(self, "tier_line", None):
+            print(self.tier_line)
         times = {row[0][:3]: row[1] for row in self.rows}
         print()
         print(f"(a)/(d) = {times['(a)'] / times['(d)']:.2f}   (target ≤ 3)")
@@ -708,6 +753,7 @@ def main():
     bench.naive()
     bench.automation()
     bench.engine()
+    bench.tiers()
     bench.report()
 
 
