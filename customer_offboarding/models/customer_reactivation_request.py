@@ -202,6 +202,8 @@ class CustomerReactivationRequest(models.Model):
         """Reactivate the customer: restore what offboarding archived, close the
         case as reactivated, send the welcome-back notice."""
         self._check_can_decide()
+        if note is not None and not isinstance(note, str):
+            raise UserError(self.env._("The decision note must be text."))
         if self.filtered(lambda r: r.state != "submitted"):
             raise UserError(self.env._("Only submitted requests can be approved."))
         for request in self.sudo():

@@ -186,3 +186,13 @@ class TestReactivation(OffboardingCommon):
         self._move(self.customer, "retired")
         with self.assertRaises(AccessError):
             self._ask(self.customer, user=self.plain_user)
+
+    def test_bad_decision_notes_are_refused_and_nothing_changes(self):
+        """Called over RPC with a note that is not text: a clear error, no change."""
+        self._move(self.customer, "retired")
+        request = self._ask(self.customer)
+        for method in ("action_approve", "action_refuse"):
+            with self.assertRaises(UserError):
+                getattr(request.with_user(self.manager), method)(note={"x": 1})
+        self.assertEqual(request.state, "submitted")
+        self.assertEqual(self._states(self.customer), {"retired"})
