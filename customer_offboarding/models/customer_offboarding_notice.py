@@ -187,8 +187,8 @@ class CustomerOffboardingNotice(models.Model):
         for notice in self:
             case = notice.case_id
             company = notice.company_id
-            owner = case.notice_sender_id
-            approver = company.offboarding_manager_id or owner
+            owner = case.notice_sender_id or company._offboarding_responsible()
+            approver = company._offboarding_responsible()
             deadline = fields.Date.add(today, days=company.offboarding_call_days)
             activities.append(
                 {

@@ -142,11 +142,8 @@ class CustomerReactivationRequest(models.Model):
 
     def _schedule_approval(self):
         company = self.company_id
-        approver = (
-            (self.tier != "high" and self.case_id.user_id)
-            or company.offboarding_manager_id
-            or self.case_id.user_id
-            or self.env.ref("base.user_admin", raise_if_not_found=False)
+        approver = (self.tier != "high" and self.case_id.user_id) or (
+            company._offboarding_responsible()
         )
         if approver:
             self.sudo().activity_schedule(

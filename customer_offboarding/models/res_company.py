@@ -142,6 +142,18 @@ class ResCompany(models.Model):
             "keep. We anonymize your name, contact details, addresses and messages."
         )
 
+    def _offboarding_responsible(self):
+        """Who gets offboarding work nobody else owns: the Offboarding Manager of
+        Settings, else the user at work (not the scheduler's superuser), else
+        the administrator."""
+        self.ensure_one()
+        if self.offboarding_manager_id:
+            return self.offboarding_manager_id
+        user = self.env.user
+        if not user._is_superuser() and not user.share:
+            return user
+        return self.env.ref("base.user_admin", raise_if_not_found=False) or user
+
     def _offboarding_mode(self, tier):
         """How customers of ``tier`` are told (an unset tier counts as mid)."""
         self.ensure_one()

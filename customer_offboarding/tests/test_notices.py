@@ -145,6 +145,22 @@ class TestNotices(OffboardingCommon):
         self.assertIn("You can reach me directly:", mail.body_html)
         self.assertFalse(case.activity_ids.filtered(lambda a: a == approval))
 
+    def test_personal_notice_without_owner_goes_to_the_acting_user(self):
+        """No salesperson and no Offboarding Manager: the call and the approval go
+        to the user who moved the customer (the administrator for the scheduler)."""
+        self.company.offboarding_manager_id = False
+        self.high.user_id = False
+        case = self._start(self.high)
+        self.assertEqual(set(case.activity_ids.user_id), {self.manager})
+        other = self._create_customers(1, prefix="Scheduler VIP")
+        other.write({"email": "vip@customer.example.com"})
+        other.offboarding_tier_override = "high"
+        other.sudo().offboarding_start("low_value")
+        case = other.with_company(self.company).offboarding_case_id
+        self.assertEqual(
+            set(case.activity_ids.user_id), {self.env.ref("base.user_admin")}
+        )
+
     def test_tier_modes_are_configurable(self):
         self.company.offboarding_mode_low = "standard"
         self._start(self.low)

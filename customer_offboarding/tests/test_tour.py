@@ -79,3 +79,36 @@ class TestOffboardingTour(HttpCase):
             "customer_offboarding_company_tour",
             login="admin",
         )
+
+    def test_reactivation_request_and_notice_approval_in_the_ui(self):
+        """Approve a customer's request from the kanban and a notice from its list."""
+        comeback = self._customer(
+            "Tour Comeback Ltd",
+            company_id=self.company.id,
+            email="comeback@example.com",
+            offboarding_tier_override="mid",
+        )
+        comeback.with_user(self.admin).offboarding_retire(reason_code="low_value")
+        case = comeback.with_company(self.company).offboarding_case_id
+        case._portal_request_stay("We are growing again")
+        vip = self._customer(
+            "Tour VIP Ltd",
+            company_id=self.company.id,
+            email="vip@example.com",
+            offboarding_tier_override="high",
+        )
+        vip.with_user(self.admin).offboarding_start("low_value")
+        notice = vip.with_company(self.company).offboarding_case_id.notice_ids
+        self.assertEqual(notice.state, "to_approve")
+
+        self.start_tour(
+            "/odoo/action-customer_offboarding.customer_reactivation_request_action",
+            "customer_offboarding_request_tour",
+            login="admin",
+        )
+
+        self.assertEqual(self._state(comeback), "active")
+        self.assertEqual(case.state, "reactivated")
+        self.assertEqual(case.request_ids.state, "approved")
+        self.assertEqual(notice.state, "queued")
+        self.assertTrue(notice.mail_id)
