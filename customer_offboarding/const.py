@@ -87,3 +87,7 @@ REQUEST_STATES = [
     ("approved", "Approved"),
     ("refused", "Refused"),
 ]
+
+# The addon's two groups (contract XML ids).
+USER_GROUP = "customer_offboarding.group_offboarding_user"
+MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"

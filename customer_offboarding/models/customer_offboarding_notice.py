@@ -2,9 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..const import NOTICE_KINDS, NOTICE_MODES, NOTICE_STATES, TIERS
+from ..const import MANAGER_GROUP, NOTICE_KINDS, NOTICE_MODES, NOTICE_STATES, TIERS
 
-MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
 # Personal notices that wait for a manager (the bad news); reminders and
 # welcome-back mails of a case whose notice was approved go out directly.
 APPROVAL_KINDS = ("retirement", "retired")
@@ -222,13 +221,16 @@ class CustomerOffboardingNotice(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    def _check_manager(self, message):
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(message)
+        self.check_access("write")
+
     def action_approve(self):
         """Managers: send personal notices waiting for approval."""
-        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
-            raise AccessError(
-                self.env._("Only offboarding managers can approve notices.")
-            )
-        self.check_access("write")
+        self._check_manager(
+            self.env._("Only offboarding managers can approve notices.")
+        )
         waiting = self.filtered(lambda n: n.state == "to_approve")
         if waiting != self:
             raise UserError(
@@ -257,11 +259,7 @@ class CustomerOffboardingNotice(models.Model):
 
     def action_cancel(self):
         """Managers: do not send a notice waiting for approval."""
-        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
-            raise AccessError(
-                self.env._("Only offboarding managers can cancel notices.")
-            )
-        self.check_access("write")
+        self._check_manager(self.env._("Only offboarding managers can cancel notices."))
         if self.filtered(lambda n: n.state != "to_approve"):
             raise UserError(
                 self.env._("Only notices waiting for approval can be cancelled.")

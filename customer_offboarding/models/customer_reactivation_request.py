@@ -2,10 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..const import REQUEST_SOURCES, REQUEST_STATES
+from ..const import MANAGER_GROUP, REQUEST_SOURCES, REQUEST_STATES, USER_GROUP
 
-USER_GROUP = "customer_offboarding.group_offboarding_user"
-MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
 # Partner states a request can bring back to active, and how.
 REACTIVATE_STATES = ("retired", "archived")
 CANCEL_STATES = ("at_risk", "retiring")

@@ -14,14 +14,14 @@ from odoo.tools.mail import generate_tracking_message_id
 from ..const import (
     CASE_OPEN_STATES,
     CLOSING_STATE,
+    MANAGER_GROUP,
     NOTICE_ON_STATE,
     OPERATIONS,
     PARTNER_STATES,
     TIERS,
+    USER_GROUP,
 )
 
-USER_GROUP = "customer_offboarding.group_offboarding_user"
-MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
 # What a plain offboarding user may do, and from which states.
 USER_OPERATIONS = {"flag": ("active",), "cancel": ("at_risk",)}
 # Operations that open a new case when the partner has none, and so need a reason.

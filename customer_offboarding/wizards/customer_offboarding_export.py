@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..const import MANAGER_GROUP
 from ..models.customer_offboarding_export import (
     DATE,
     DATETIME,
@@ -14,7 +15,6 @@ from ..models.customer_offboarding_export import (
     write_workbook,
 )
 
-MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
 MAX_ROWS = 100000
 
 
