@@ -477,17 +477,8 @@ class Bench:
                     (rule.name, time.monotonic() - t0, preview.actionable_count)
                 )
             cr.rollback()
-            transactions = []
-            last = [time.monotonic()]
             commit = cr.commit
-
-            def timed_commit():
-                commit()
-                now = time.monotonic()
-                transactions.append(now - last[0])
-                last[0] = now
-
-            cr.commit = timed_commit
+            transactions = time_commits(cr)
             queries = cr.sql_log_count
             t0 = time.monotonic()
             calls = 0
@@ -537,17 +528,8 @@ class Bench:
         registry = self.registry()
         with registry.cursor() as cr:
             env = self.env(cr)
-            transactions = []
-            last = [time.monotonic()]
             commit = cr.commit
-
-            def timed_commit():
-                commit()
-                now = time.monotonic()
-                transactions.append(now - last[0])
-                last[0] = now
-
-            cr.commit = timed_commit
+            transactions = time_commits(cr)
             ICP = env["ir.config_parameter"].sudo()
             t0 = time.monotonic()
             calls = 0
@@ -620,6 +602,23 @@ class Bench:
 
 
 QUERY_TIMES = {}
+
+
+def time_commits(cr):
+    """Make cr.commit record the duration of each transaction in the list it
+    returns (restore it with the original ``cr.commit``)."""
+    transactions = []
+    last = [time.monotonic()]
+    commit = cr.commit
+
+    def timed_commit():
+        commit()
+        now = time.monotonic()
+        transactions.append(now - last[0])
+        last[0] = now
+
+    cr.commit = timed_commit
+    return transactions
 
 
 def time_queries(cr):
