@@ -34,11 +34,13 @@ class CustomerOffboardingCase(models.Model):
         readonly=True,
         default=lambda self: self.env.company,
     )
+    # Not indexed: open states hold most cases (scans), the closed ones are
+    # looked up per partner (partner index), and a ledger of a million cases
+    # would pay an index entry per transition for nothing.
     state = fields.Selection(
         CASE_STATES,
         required=True,
         readonly=True,
-        index=True,
         default="at_risk",
     )
     is_open = fields.Boolean(

@@ -170,16 +170,22 @@ class CustomerOffboardingRun(models.Model):
             # and resumes from the line cursors.
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
-    def _apply_rule(self, rule, partner_ids):
-        """Move ``partner_ids`` as the rule's action says, step by step."""
+    def _apply_rule(self, rule, partner_ids, states=None):
+        """Move ``partner_ids`` as the rule's action says, step by step.
+
+        ``states`` ({partner_id: status}) comes from the detection that locked
+        these partners; without it, they are locked and read here.
+        """
         if not partner_ids:
             return
         company = rule.company_id
         partners = (
             self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
         )
+        if states is None:
+            states = partners._offboarding_read_states(company)
         for operation in ACTION_STEPS[rule.action]:
-            self._apply_rule_step(rule, operation, partners)
+            self._apply_rule_step(rule, operation, partners, states)
         if rule.activity_type_id:
             self._schedule_rule_activities(rule, partners)
         if rule.server_action_id:
@@ -210,11 +216,12 @@ class CustomerOffboardingRun(models.Model):
             ]
         )
 
-    def _apply_rule_step(self, rule, operation, partners):
+    def _apply_rule_step(self, rule, operation, partners, states):
+        """Apply one step to the partners ``states`` shows in its source
+        states, then record their new status in ``states``."""
         company = rule.company_id
-        states = partners._offboarding_read_states(company)
-        sources = OPERATIONS[operation][1]
-        group = partners.filtered(lambda p: states[p.id] in sources)
+        target, sources = OPERATIONS[operation]
+        group = partners.browse([pid for pid in partners.ids if states[pid] in sources])
         if operation == "archive":
             # A notice still waiting for approval keeps the customer retired.
             group -= group._offboarding_waiting_notice(company)
@@ -235,6 +242,7 @@ class CustomerOffboardingRun(models.Model):
             rule=rule,
             run=self,
         )
+        states.update(dict.fromkeys(group.ids, target))
 
     def action_undo(self):
         """Move back every customer this run moved and that has not moved since."""
@@ -283,13 +291,14 @@ class CustomerOffboardingRun(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT e.company_id,
+                SELECT c.company_id,
                        (array_agg(e.to_state ORDER BY e.id DESC))[1],
                        (array_agg(e.from_state ORDER BY e.id))[1],
-                       e.partner_id
+                       c.partner_id
                   FROM customer_offboarding_event e
+                  JOIN customer_offboarding_case c ON c.id = e.case_id
                  WHERE e.run_id = %s AND e.origin = 'rule'
-                 GROUP BY e.company_id, e.partner_id
+                 GROUP BY c.company_id, c.partner_id
                 """,
                 self.id,
             )

@@ -594,7 +594,7 @@ class ResPartner(models.Model):
         )
         self._offboarding_write_state(company, *OPERATIONS[operation])
         case_records = self.env["customer.offboarding.case"].browse(
-            [case_id for case_id, _reason_id in cases.values()]
+            [case[0] for case in cases.values()]
         )
         if operation == "archive" and origin != "odoo_archive":
             self._offboarding_archive_family(case_records)
@@ -632,8 +632,13 @@ class ResPartner(models.Model):
         source = {"rule": None, "run": run.id}
         cases, _finished = self._offboarding_get_cases(company, states, Reason, source)
         self._offboarding_write_state(company, target, tuple(set(states.values())))
+        # The update below bumps the revision the ledger rows are keyed on.
+        cases = {
+            pid: (case_id, reason_id, revision + 1)
+            for pid, (case_id, reason_id, revision) in cases.items()
+        }
         case_records = self.env["customer.offboarding.case"].browse(
-            [case_id for case_id, _reason_id in cases.values()]
+            [case[0] for case in cases.values()]
         )
         archived = self.filtered(lambda p: states[p.id] == "archived")
         archived._offboarding_restore_family(case_records)
@@ -658,27 +663,17 @@ class ResPartner(models.Model):
         self.env.invalidate_all()
 
     def _offboarding_get_cases(self, company, states, reason, source, final=None):
-        """Return ({partner_id: (case_id, reason_id)}, ids of finished cases) of
-        the open cases in ``company``, opening the missing ones.
+        """Return ({partner_id: (case_id, reason_id, revision)}, ids of finished
+        cases) of the open cases in ``company``, opening the missing ones.
 
         ``final`` holds the case values of the transition: cases opened for
         active partners are inserted with them directly (no update after).
         """
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT c.partner_id, c.id, c.reason_id
-                  FROM unnest(%(ids)s::int[]) AS p(id)
-                  JOIN customer_offboarding_case c ON c.partner_id = p.id
-                 WHERE c.company_id = %(company)s
-                   AND c.state IN %(open)s
-                """,
-                ids=self.ids,
-                company=company.id,
-                open=CASE_OPEN_STATES,
-            )
+        # Active partners have no open case: only the others are looked up
+        # (an active partner that has one anyway is caught by the insert below).
+        cases = self._offboarding_find_cases(
+            company, [pid for pid in self.ids if states[pid] != "active"]
         )
-        cases = {row[0]: (row[1], row[2]) for row in rows}
         missing = [pid for pid in self.ids if pid not in cases]
         if not missing:
             return cases, set()
@@ -708,7 +703,9 @@ class ResPartner(models.Model):
                        %(extra_values)s
                   FROM unnest(%(ids)s::int[], %(states)s::varchar[]) AS m(id, state)
                   JOIN res_partner p ON p.id = m.id
-             RETURNING partner_id, id, reason_id
+                    ON CONFLICT (partner_id, company_id) WHERE state IN %(open)s
+                    DO NOTHING
+             RETURNING partner_id, id, reason_id, revision
                 """,
                 extra_columns=SQL("").join(
                     SQL(", %s", SQL.identifier(name)) for name in extra
@@ -724,10 +721,38 @@ class ResPartner(models.Model):
                 uid=self.env.uid,
                 ids=missing,
                 states=initial,
+                open=CASE_OPEN_STATES,
             )
         )
-        cases.update({row[0]: (row[1], row[2]) for row in rows})
-        return cases, {row[1] for row in rows} if direct else set()
+        opened = {row[0]: tuple(row[1:]) for row in rows}
+        cases.update(opened)
+        if len(opened) < len(missing):
+            cases.update(
+                self._offboarding_find_cases(
+                    company, [pid for pid in missing if pid not in opened]
+                )
+            )
+        return cases, {case[0] for case in opened.values()} if direct else set()
+
+    def _offboarding_find_cases(self, company, partner_ids):
+        """{partner_id: (case_id, reason_id, revision)} of the open cases."""
+        if not partner_ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT c.partner_id, c.id, c.reason_id, c.revision
+                  FROM unnest(%(ids)s::int[]) AS p(id)
+                  JOIN customer_offboarding_case c ON c.partner_id = p.id
+                 WHERE c.company_id = %(company)s
+                   AND c.state IN %(open)s
+                """,
+                ids=partner_ids,
+                company=company.id,
+                open=CASE_OPEN_STATES,
+            )
+        )
+        return {row[0]: tuple(row[1:]) for row in rows}
 
     def _offboarding_write_state(self, company, target, sources):
         """Compare-and-set the status of these partners and their contacts."""
@@ -940,15 +965,14 @@ class ResPartner(models.Model):
             SQL(
                 """
                 INSERT INTO customer_offboarding_event
-                       (case_id, partner_id, company_id, from_state, to_state,
-                        reason_id, user_id, date, note, origin, rule_id, run_id,
-                        revision)
-                SELECT c.id, c.partner_id, c.company_id, m.from_state, %(target)s,
-                       COALESCE(%(reason)s, c.reason_id), %(uid)s, %(now)s, %(note)s,
-                       %(origin)s, %(rule)s, %(run)s, c.revision
-                  FROM unnest(%(cases)s::int[], %(froms)s::varchar[])
-                       AS m(case_id, from_state)
-                  JOIN customer_offboarding_case c ON c.id = m.case_id
+                       (case_id, from_state, to_state, reason_id, user_id, date,
+                        note, origin, rule_id, run_id, revision)
+                SELECT m.case_id, m.from_state, %(target)s,
+                       COALESCE(%(reason)s, m.reason_id), %(uid)s, %(now)s, %(note)s,
+                       %(origin)s, %(rule)s, %(run)s, m.revision
+                  FROM unnest(%(cases)s::int[], %(froms)s::varchar[],
+                              %(reasons)s::int[], %(revisions)s::int[])
+                       AS m(case_id, from_state, reason_id, revision)
                 """,
                 target=target,
                 reason=reason.id or None,
@@ -960,6 +984,8 @@ class ResPartner(models.Model):
                 run=source["run"],
                 cases=case_ids,
                 froms=from_states,
+                reasons=[cases[pid][1] for pid in partner_ids],
+                revisions=[cases[pid][2] for pid in partner_ids],
             )
         )
         bodies = self._offboarding_log_bodies(

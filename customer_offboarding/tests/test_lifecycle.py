@@ -188,8 +188,6 @@ class TestLifecycle(OffboardingCommon):
             self.env["customer.offboarding.event"].create(
                 {
                     "case_id": event.case_id.id,
-                    "partner_id": self.customer.id,
-                    "company_id": self.company.id,
                     "from_state": "active",
                     "to_state": "at_risk",
                     "user_id": self.env.uid,

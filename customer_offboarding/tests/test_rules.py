@@ -276,11 +276,11 @@ class TestRules(OffboardingCommon):
         original = type(Run)._apply_rule
         calls = []
 
-        def crash_on_second_range(run, rule, partner_ids):
+        def crash_on_second_range(run, rule, partner_ids, **kwargs):
             calls.append(partner_ids)
             if len(calls) == 2:
                 raise KeyboardInterrupt("worker killed")  # not caught per rule
-            return original(run, rule, partner_ids)
+            return original(run, rule, partner_ids, **kwargs)
 
         with patch.object(type(Run), "_get_id_range", lambda self: width):
             run = Run._start(rule, trigger="cron")

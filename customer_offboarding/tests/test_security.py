@@ -57,8 +57,6 @@ class TestSecurity(OffboardingCommon):
                     self.env["customer.offboarding.event"].with_user(user).create(
                         {
                             "case_id": event.case_id.id,
-                            "partner_id": self.customer.id,
-                            "company_id": self.company.id,
                             "from_state": "at_risk",
                             "to_state": "retired",
                             "user_id": user.id,
