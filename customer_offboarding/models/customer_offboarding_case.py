@@ -199,6 +199,17 @@ class CustomerOffboardingCase(models.Model):
                 CASE_OPEN_STATES,
             )
         )
+        # The rules' cooldown looks up, for each candidate, a case recently
+        # closed by a reactivation or a cancellation: few rows, indexed alone.
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE INDEX IF NOT EXISTS customer_offboarding_case_cooldown_idx
+                    ON customer_offboarding_case (partner_id, company_id, closed_date)
+                 WHERE state IN ('cancelled', 'reactivated')
+                """
+            )
+        )
 
     @api.depends("partner_id", "reason_id")
     def _compute_display_name(self):

@@ -227,6 +227,33 @@ class TestRules(OffboardingCommon):
         self.assertEqual(again.moved_count, 0)
         self.assertEqual(self._events(self.old | self.young), events)
 
+    def test_run_reuses_the_open_case_of_a_partner_shown_active(self):
+        """A customer shown active while an open case remains (status reset by
+        hand in the database) is moved with that case: no second open case,
+        no failed rule, one ledger row for the move."""
+        self.old.with_user(self.manager).offboarding_start("inactivity")
+        case = self.old.offboarding_case_id
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET offboarding_state = NULL WHERE id = %s",
+                self.old.id,
+            )
+        )
+        self.env.invalidate_all()
+        rule = self._rule()
+        run = self._run(rule)
+        self.assertFalse(run.line_ids.error)
+        self.assertEqual(run.line_ids.state, "done")
+        self.assertEqual(self._states(self.old), {"at_risk"})
+        cases = self.env["customer.offboarding.case"].search(
+            [("partner_id", "=", self.old.id)]
+        )
+        self.assertEqual(cases, case)
+        self.assertEqual(
+            self._events(self.old).filtered(lambda e: e.run_id == run).case_id, case
+        )
+
     def test_archive_rule_retires_first(self):
         """An archive rule walks active → retired → archived, never skipping a step."""
         rule = self._rule(action="archive")
