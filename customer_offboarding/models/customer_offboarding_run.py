@@ -170,11 +170,11 @@ class CustomerOffboardingRun(models.Model):
             # and resumes from the line cursors.
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
-    def _apply_rule(self, rule, partner_ids, states=None):
+    def _apply_rule(self, rule, partner_ids, states):
         """Move ``partner_ids`` as the rule's action says, step by step.
 
         ``states`` ({partner_id: status}) comes from the detection that locked
-        these partners; without it, they are locked and read here.
+        these partners.
         """
         if not partner_ids:
             return
@@ -182,8 +182,6 @@ class CustomerOffboardingRun(models.Model):
         partners = (
             self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
         )
-        if states is None:
-            states = partners._offboarding_read_states(company)
         for operation in ACTION_STEPS[rule.action]:
             self._apply_rule_step(rule, operation, partners, states)
         if rule.activity_type_id:
