@@ -48,7 +48,17 @@ def parse_args():
     parser.add_argument("--partners", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument(
-        "--profile", action="store_true", help="print a cProfile of the engine run"
+        "--profile",
+        action="store_true",
+        help="print a cProfile of the engine run (one worker: cProfile sees one "
+        "thread) and its slowest statements",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="workers of the engine's run (default 0: the addon's own choice, "
+        "one per processor, at most four)",
     )
     return parser.parse_args()
 
@@ -502,9 +512,13 @@ class Bench:
                     (rule.name, time.monotonic() - t0, preview.actionable_count)
                 )
             cr.rollback()
-            commit = cr.commit
-            transactions = time_commits(cr)
-            queries = cr.sql_log_count
+            workers = 1 if self.args.profile else self.args.workers
+            env["ir.config_parameter"].set_param(
+                "customer_offboarding.run_workers", workers or False
+            )
+            cr.commit()
+            transactions, restore = time_transactions()
+            queries = odoo.sql_db.sql_counter
             t0 = time.monotonic()
             calls = 0
             profiler = cProfile.Profile() if self.args.profile else None
@@ -525,14 +539,16 @@ class Bench:
                     ((v[0], v[1], k) for k, v in QUERY_TIMES.items()), reverse=True
                 )[:12]:
                     print(f"{seconds_q:8.2f} s {count:5d}x  {query}")
-            queries = cr.sql_log_count - queries
+            queries = odoo.sql_db.sql_counter - queries
+            restore()
             moved = run.moved_count
+            shares = len({line.id_from for line in run.line_ids})
             lines = ", ".join(
-                f"{line.rule_id.name}: {line.matched:,} matched, {line.exempted:,} "
-                f"exempted, {line.moved:,} moved"
-                for line in run.line_ids
+                f"{rule.name}: {sum(ls.mapped('matched')):,} matched, "
+                f"{sum(ls.mapped('exempted')):,} exempted, "
+                f"{sum(ls.mapped('moved')):,} moved"
+                for rule, ls in run.line_ids.grouped("rule_id").items()
             )
-            cr.commit = commit
         self.engine_moved = moved
         self.rows.insert(
             0,
@@ -543,7 +559,7 @@ class Bench:
                 rss_mb(),
                 queries,
                 max(transactions) if transactions else seconds,
-                f"{calls} cron call(s); {lines}",
+                f"{calls} cron call(s), {shares} worker(s); {lines}",
             ),
         )
         self.log(f"(a) engine: {moved:,} moved in {seconds:.1f} s")
@@ -644,6 +660,38 @@ def time_commits(cr):
 
     cr.commit = timed_commit
     return transactions
+
+
+def time_transactions():
+    """Record the duration of every committed transaction of this process, in
+    every thread (the run's workers have their own cursors): from its first
+    statement to its commit. Returns (the list, a function that stops it)."""
+    transactions = []
+    Cursor = odoo.sql_db.Cursor
+    execute, commit, rollback = Cursor.execute, Cursor.commit, Cursor.rollback
+    began = {}
+
+    def timed_execute(cr, *args, **kwargs):
+        began.setdefault(id(cr), time.monotonic())
+        return execute(cr, *args, **kwargs)
+
+    def timed_commit(cr):
+        result = commit(cr)
+        start = began.pop(id(cr), None)
+        if start is not None:
+            transactions.append(time.monotonic() - start)
+        return result
+
+    def timed_rollback(cr):
+        began.pop(id(cr), None)
+        return rollback(cr)
+
+    def restore():
+        Cursor.execute, Cursor.commit, Cursor.rollback = execute, commit, rollback
+
+    Cursor.execute, Cursor.commit = timed_execute, timed_commit
+    Cursor.rollback = timed_rollback
+    return transactions, restore
 
 
 def time_queries(cr):

@@ -91,3 +91,6 @@ REQUEST_STATES = [
 # The addon's two groups (contract XML ids).
 USER_GROUP = "customer_offboarding.group_offboarding_user"
 MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
+
+# Workers of one rule run, at most (each holds a database connection).
+MAX_RUN_WORKERS = 8

@@ -1,17 +1,23 @@
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
 from datetime import timedelta
+from queue import Empty, Queue
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, config
 
-from ..const import OPERATIONS
+from ..const import MAX_RUN_WORKERS, OPERATIONS
 from .customer_offboarding_rule import ID_RANGE, ID_RANGE_NOTICES, NOTICE_ACTIONS
 
 _logger = logging.getLogger(__name__)
+
+# Seconds between two progress reports of a run whose shares are processed by
+# worker threads.
+PROGRESS_INTERVAL = 10
 
 # Rule action -> the lifecycle operations it performs, in order.
 ACTION_STEPS = {
@@ -87,24 +93,90 @@ class CustomerOffboardingRun(models.Model):
             run.matched_count = sum(run.line_ids.mapped("matched"))
             run.exempted_count = sum(run.line_ids.mapped("exempted"))
             run.moved_count = sum(run.line_ids.mapped("moved"))
+            # Rules in error (a rule has one line per share of the run).
             run.error_count = len(
-                run.line_ids.filtered(lambda line: line.state == "error")
+                run.line_ids.filtered(lambda line: line.state == "error").rule_id
             )
 
     @api.model
     def _start(self, rules, trigger):
-        """Create a run for ``rules``, frozen at today's date."""
+        """Create a run for ``rules``, frozen at today's date.
+
+        The partner ids are split into as many shares as the run has workers
+        (each share about as many commercial partners); every rule gets one
+        line per share.
+        """
+        id_bound = rules[:1]._get_id_bound() if rules else 0
+        shares = self._get_shares(id_bound, self._get_worker_count())
         run = self.create(
             {
                 "trigger": trigger,
                 "as_of_date": fields.Date.context_today(self),
-                "id_bound": rules[:1]._get_id_bound() if rules else 0,
+                "id_bound": id_bound,
                 "line_ids": [
-                    fields.Command.create({"rule_id": rule.id}) for rule in rules
+                    fields.Command.create(
+                        {
+                            "rule_id": rule.id,
+                            "id_from": id_from,
+                            "id_to": id_to,
+                            "cursor": id_from,
+                        }
+                    )
+                    for rule in rules
+                    for id_from, id_to in shares
                 ],
             }
         )
         return run
+
+    @api.model
+    def _get_worker_count(self):
+        """How many id shares a run is split into, processed at the same time.
+
+        Each worker has its own database connection and transactions; the
+        system parameter ``customer_offboarding.run_workers`` (Settings) sets
+        it, by default one per processor of this server, at most four. Where
+        nothing may be committed (tests), a run has one worker.
+        """
+        if not self._can_commit():
+            return 1
+        default = min(4, os.cpu_count() or 1)
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("customer_offboarding.run_workers", default)
+        )
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            return default
+        return min(MAX_RUN_WORKERS, value) if value > 0 else default
+
+    @api.model
+    def _get_shares(self, id_bound, count):
+        """[(id_from, id_to)]: ``count`` consecutive id intervals covering
+        [0, id_bound), cut where each holds about as many commercial partners.
+
+        Commercial partners are the ones rules evaluate; cutting by id alone
+        gives unequal shares where ids are not evenly used (measured: the two
+        halves by id took 47.8 s instead of 35.8 s at 1,000,000 partners).
+        """
+        if count <= 1 or id_bound <= ID_RANGE:
+            return [(0, id_bound)]
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        cuts = self.env.execute_query(
+            SQL(
+                """
+                SELECT percentile_disc(%s::float[]) WITHIN GROUP (ORDER BY id)
+                  FROM res_partner
+                 WHERE id = commercial_partner_id AND id < %s
+                """,
+                [i / count for i in range(1, count)],
+                id_bound,
+            )
+        )[0][0]
+        bounds = sorted({0, id_bound, *(cut + 1 for cut in cuts or () if cut)})
+        return list(zip(bounds, bounds[1:], strict=False))
 
     def _get_time_budget(self):
         """Seconds a cron call may work: well inside the cron time limit."""
@@ -130,19 +202,21 @@ class CustomerOffboardingRun(models.Model):
         """Process the pending id ranges of every rule, committing each one.
 
         Returns True when the run is finished. With a time budget, stops after
-        the range that exhausts it; the next call resumes at the checkpoint.
+        the range that exhausts it; the next call resumes at the checkpoints.
+        A run split in shares has them processed at the same time, one worker
+        thread (with its own transactions) per share.
         """
         self.ensure_one()
         started = time.monotonic()
-        done = 0
-        for line in self.line_ids.filtered(lambda line: line.state == "pending"):
-            while line.state == "pending":
-                line._process_next_range()
-                done += 1
-                self._checkpoint(done)
-                if time_budget and time.monotonic() - started > time_budget:
-                    if self._remaining_ranges():
-                        return False
+        deadline = started + time_budget if time_budget else None
+        shares = self._get_pending_shares()
+        if len(shares) > 1 and self._get_worker_count() > 1:
+            done = self._execute_parallel(shares, deadline)
+        else:
+            done = self._execute_sequential(deadline)
+        self._update_rules()
+        if self.line_ids.filtered(lambda line: line.state == "pending"):
+            return False
         self.write(
             {
                 "state": "done",
@@ -153,11 +227,122 @@ class CustomerOffboardingRun(models.Model):
         self._checkpoint(done)
         return True
 
+    def _get_pending_shares(self):
+        """[[line ids in rule order]] of the shares with pending lines."""
+        shares = defaultdict(list)
+        for line in self.line_ids.sorted(lambda line: (line.id_from, line.id)):
+            if line.state == "pending":
+                shares[line.id_from].append(line.id)
+        return list(shares.values())
+
+    def _execute_sequential(self, deadline):
+        """Process the pending lines one range at a time; return how many."""
+        done = 0
+        for line in self.line_ids.filtered(lambda line: line.state == "pending"):
+            while line.state == "pending":
+                line._process_next_range()
+                done += 1
+                self._checkpoint(done)
+                if deadline and time.monotonic() > deadline:
+                    return done
+        return done
+
+    def _execute_parallel(self, shares, deadline):
+        """Process the shares in worker threads, one share at a time each;
+        return how many ranges they processed.
+
+        The shares hold different partners, so the workers never write the
+        same rows: each updates its lines, its partners and their cases. This
+        thread reports the progress while they work; the rules are updated
+        when they are done. A worker that fails (not a rule: its connection,
+        say) leaves its lines pending, and its error is raised here once the
+        others have stopped: the next call resumes at the checkpoints.
+        """
+        if self._can_commit():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        else:
+            self.env.flush_all()
+        queue = Queue()
+        for line_ids in shares:
+            queue.put(line_ids)
+        counter = {"done": 0, "errors": []}
+        lock = threading.Lock()
+        parent = threading.current_thread()
+        threads = [
+            threading.Thread(
+                target=self._work_on_shares,
+                args=(queue, deadline, counter, lock, parent),
+                name=f"{parent.name}-offboarding-{number}",
+                daemon=True,
+            )
+            for number in range(min(len(shares), self._get_worker_count()))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(PROGRESS_INTERVAL)
+                if self._can_commit():
+                    # Workers commit in their own transactions: a fresh
+                    # transaction here sees their checkpoints.
+                    self.env.invalidate_all()
+                    self._checkpoint(counter["done"])
+        self.env.invalidate_all()
+        if counter["errors"]:
+            self._update_rules()
+            self._checkpoint(counter["done"])
+            raise counter["errors"][0]
+        return counter["done"]
+
+    def _work_on_shares(self, queue, deadline, counter, lock, parent):
+        """Worker thread: take shares from ``queue`` and process their lines
+        range by range, each range in its own committed transaction."""
+        thread = threading.current_thread()
+        for attribute in ("dbname", "uid", "testing"):
+            if hasattr(parent, attribute):
+                setattr(thread, attribute, getattr(parent, attribute))
+        try:
+            with self.env.registry.cursor() as cr:
+                Line = self.env(cr=cr)["customer.offboarding.run.line"]
+                while not (deadline and time.monotonic() > deadline):
+                    try:
+                        line_ids = queue.get_nowait()
+                    except Empty:
+                        return
+                    for line in Line.browse(line_ids):
+                        while line.state == "pending":
+                            line._process_next_range()
+                            # The worker's own transaction, one per range.
+                            cr.commit()  # pylint: disable=invalid-commit
+                            with lock:
+                                counter["done"] += 1
+                            if deadline and time.monotonic() > deadline:
+                                return
+        except Exception as error:  # noqa: BLE001 - reported by the run's thread
+            _logger.exception("Offboarding run %s: a worker failed", self.id)
+            with lock:
+                counter["errors"].append(error)
+
+    def _update_rules(self):
+        """Record on each rule its run's outcome: the error of one of its
+        lines, or no error once all its lines are done."""
+        for rule in self.line_ids.rule_id:
+            lines = self.line_ids.filtered(lambda line, rule=rule: line.rule_id == rule)
+            errors = lines.filtered(lambda line: line.state == "error")
+            if errors:
+                values = {"last_error": errors[0].error, "last_run_id": self.id}
+            elif all(line.state == "done" for line in lines):
+                values = {"last_error": False, "last_run_id": self.id}
+            else:
+                continue
+            if rule.last_error != values["last_error"] or rule.last_run_id != self:
+                rule.sudo().write(values)
+
     def _remaining_ranges(self):
         width = self._get_id_range()
         remaining = 0
         for line in self.line_ids.filtered(lambda line: line.state == "pending"):
-            remaining += max(0, -(-(self.id_bound - line.cursor) // width))
+            remaining += max(0, -(-(line.id_to - line.cursor) // width))
         return remaining
 
     def _checkpoint(self, done):

@@ -22,6 +22,15 @@ class CustomerOffboardingRunLine(models.Model):
         required=True,
         default="pending",
     )
+    id_from = fields.Integer(
+        string="From Partner ID",
+        help="The first partner id of this line's share of the run.",
+    )
+    id_to = fields.Integer(
+        string="To Partner ID",
+        help="The end (excluded) of this line's share of the partner ids. A run "
+        "split between several workers has one line per rule and share.",
+    )
     cursor = fields.Integer(
         default=0, help="The next partner id to evaluate: the checkpoint."
     )
@@ -32,11 +41,16 @@ class CustomerOffboardingRunLine(models.Model):
     error = fields.Text()
 
     def _process_next_range(self):
-        """Detect and move the partners of the next id range, or record an error."""
+        """Detect and move the partners of the next id range, or record an error.
+
+        Writes nothing but this line, the partners of the range and their
+        cases: lines of other shares may be processed at the same time, by
+        other workers (the run updates its rules when the workers are done).
+        """
         self.ensure_one()
         run = self.run_id
         rule = self.rule_id.with_company(self.rule_id.company_id)
-        id_to = min(self.cursor + run._get_id_range(), run.id_bound)
+        range_end = min(self.cursor + run._get_id_range(), self.id_to)
         # The queries of one range are short: compiling them (PostgreSQL's JIT,
         # triggered by the cost estimates of the per-partner aggregates) costs
         # more than it saves (measured: 90 ms instead of 143 ms for a range of
@@ -46,18 +60,17 @@ class CustomerOffboardingRunLine(models.Model):
             with self.env.cr.savepoint():
                 rule._ensure_runnable()
                 matched, exempted = rule._detect(
-                    run.as_of_date, self.cursor, id_to, lock=True
+                    run.as_of_date, self.cursor, range_end, lock=True
                 )
                 to_move = [pid for pid in matched if pid not in exempted]
                 run._apply_rule(rule, to_move, states=matched)
-                self._add_counts(matched, exempted, to_move, id_to)
+                self._add_counts(matched, exempted, to_move, range_end)
         except Exception as error:  # noqa: BLE001 - one rule must not stop the others
             _logger.warning("Offboarding rule %s failed: %s", rule.id, error)
             message = str(error.args[0] if error.args else error)
             self.write({"state": "error", "error": message})
-            rule.sudo().write({"last_error": message, "last_run_id": run.id})
 
-    def _add_counts(self, matched, exempted, moved, id_to):
+    def _add_counts(self, matched, exempted, moved, range_end):
         summary = dict(
             part.split(": ")
             for part in (self.exemption_summary or "").split(", ")
@@ -65,20 +78,15 @@ class CustomerOffboardingRunLine(models.Model):
         )
         for exemption in exempted.values():
             summary[exemption] = str(int(summary.get(exemption, 0)) + 1)
-        done = id_to >= self.run_id.id_bound
         self.write(
             {
                 "matched": self.matched + len(matched),
                 "exempted": self.exempted + len(exempted),
                 "moved": self.moved + len(moved),
-                "cursor": id_to,
+                "cursor": range_end,
                 "exemption_summary": ", ".join(
                     f"{k}: {v}" for k, v in sorted(summary.items())
                 ),
-                "state": "done" if done else "pending",
+                "state": "done" if range_end >= self.id_to else "pending",
             }
         )
-        if done:
-            self.rule_id.sudo().write(
-                {"last_error": False, "last_run_id": self.run_id.id}
-            )

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..const import MAX_RUN_WORKERS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -59,6 +62,25 @@ class ResConfigSettings(models.TransientModel):
     offboarding_cooldown_days = fields.Integer(
         related="company_id.offboarding_cooldown_days", readonly=False
     )
+    offboarding_run_workers = fields.Integer(
+        string="Rule run workers",
+        config_parameter="customer_offboarding.run_workers",
+        help="How many workers evaluate the rules at the same time, each on its "
+        "share of the customers with its own database connection (1: one after "
+        "the other; 0: one per processor of this server, at most four). Applies "
+        "to the runs started afterwards.",
+    )
+
+    @api.constrains("offboarding_run_workers")
+    def _check_offboarding_run_workers(self):
+        for settings in self:
+            if not 0 <= settings.offboarding_run_workers <= MAX_RUN_WORKERS:
+                raise ValidationError(
+                    self.env._(
+                        "Rule run workers must be between 0 (automatic) and %(max)s.",
+                        max=MAX_RUN_WORKERS,
+                    )
+                )
 
     def action_offboarding_compute_tiers(self):
         """Queue a recomputation of every value tier (the scheduled action runs it)."""

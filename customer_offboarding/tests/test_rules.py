@@ -11,8 +11,9 @@ from .common import OffboardingCommon
 RUN = "odoo.addons.customer_offboarding.models.customer_offboarding_run"
 
 
-@tagged("post_install", "-at_install")
-class TestRules(OffboardingCommon):
+class RulesCommon(OffboardingCommon):
+    """Two customers created 400 days ago, and helpers to write rules."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -69,6 +70,9 @@ class TestRules(OffboardingCommon):
             [("offboarding_rule_match_id", "=", rule.id)]
         )
 
+
+@tagged("post_install", "-at_install")
+class TestRules(RulesCommon):
     # -- criteria ---------------------------------------------------------
 
     def test_inactivity_uses_the_last_message_of_the_customer_or_its_contacts(self):
