@@ -135,8 +135,10 @@ class CustomerOffboardingRun(models.Model):
 
         Each worker has its own database connection and transactions; the
         system parameter ``customer_offboarding.run_workers`` (Settings) sets
-        it, by default one per processor of this server, at most four. Where
-        nothing may be committed (tests), a run has one worker.
+        it, by default one per processor of this server, at most four. The
+        workers' connections come from this process's pool (``db_maxconn``),
+        which also holds the scheduler's own two. Where nothing may be
+        committed (tests), a run has one worker.
         """
         if not self._can_commit():
             return 1
@@ -149,8 +151,9 @@ class CustomerOffboardingRun(models.Model):
         try:
             value = int(value)
         except (TypeError, ValueError):
-            return default
-        return min(MAX_RUN_WORKERS, value) if value > 0 else default
+            value = default
+        value = min(MAX_RUN_WORKERS, value) if value > 0 else default
+        return max(1, min(value, (config.get("db_maxconn") or 64) - 2))
 
     @api.model
     def _get_shares(self, id_bound, count):

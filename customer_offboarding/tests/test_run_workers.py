@@ -5,7 +5,7 @@ import psycopg2
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, config, mute_logger
 
 from .test_rules import RUN, RulesCommon
 
@@ -175,3 +175,7 @@ class TestRunWorkers(RulesCommon):
             self.assertEqual(Run._get_worker_count(), automatic)
             ICP.set_param("customer_offboarding.run_workers", "many")
             self.assertEqual(Run._get_worker_count(), automatic)
+            # Never more connections than this process's pool can give.
+            ICP.set_param("customer_offboarding.run_workers", "8")
+            with patch.dict(config.options, {"db_maxconn": 4}):
+                self.assertEqual(Run._get_worker_count(), 2)
