@@ -1,5 +1,6 @@
 import logging
 import os
+import random
 import threading
 import time
 from collections import defaultdict
@@ -8,6 +9,10 @@ from queue import Empty, Queue
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.service.model import (
+    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+)
 from odoo.tools import SQL, config
 
 from ..const import MAX_RUN_WORKERS, OPERATIONS
@@ -212,6 +217,11 @@ class CustomerOffboardingRun(models.Model):
         self.ensure_one()
         started = time.monotonic()
         deadline = started + time_budget if time_budget else None
+        if self._can_commit():
+            # Each range has a transaction of its own (a range that meets a
+            # concurrent change is rolled back and tried again), and workers
+            # read the run from theirs: commit the run if it was just started.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         shares = self._get_pending_shares()
         if len(shares) > 1 and self._get_worker_count() > 1:
             done = self._execute_parallel(shares, deadline)
@@ -243,7 +253,7 @@ class CustomerOffboardingRun(models.Model):
         done = 0
         for line in self.line_ids.filtered(lambda line: line.state == "pending"):
             while line.state == "pending":
-                line._process_next_range()
+                self._process_range(line)
                 done += 1
                 self._checkpoint(done)
                 if deadline and time.monotonic() > deadline:
@@ -261,10 +271,7 @@ class CustomerOffboardingRun(models.Model):
         say) leaves its lines pending, and its error is raised here once the
         others have stopped: the next call resumes at the checkpoints.
         """
-        if self._can_commit():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        else:
-            self.env.flush_all()
+        self.env.flush_all()
         queue = Queue()
         for line_ids in shares:
             queue.put(line_ids)
@@ -314,7 +321,7 @@ class CustomerOffboardingRun(models.Model):
                         return
                     for line in Line.browse(line_ids):
                         while line.state == "pending":
-                            line._process_next_range()
+                            self._process_range(line)
                             # The worker's own transaction, one per range.
                             cr.commit()  # pylint: disable=invalid-commit
                             with lock:
@@ -325,6 +332,37 @@ class CustomerOffboardingRun(models.Model):
             _logger.exception("Offboarding run %s: a worker failed", self.id)
             with lock:
                 counter["errors"].append(error)
+
+    def _process_range(self, line):
+        """Process the next range of ``line`` in a transaction of its own.
+
+        A concurrency error (a user saved one of these customers meanwhile)
+        rolls the range back and tries it again, as Odoo retries a request;
+        after the last try it is recorded as the rule's error. Where nothing
+        may be committed (tests), nothing can be rolled back either: the error
+        is recorded at once.
+        """
+        if not self._can_commit():
+            line._process_next_range()
+            return
+        for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+            try:
+                line._process_next_range(
+                    retry=attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE
+                )
+                return
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                line.env.cr.rollback()
+                line.env.reset()
+                wait = random.uniform(0.0, 2**attempt)
+                _logger.info(
+                    "Offboarding run %s, rule %s: %s; range tried again in %.1f s",
+                    self.id,
+                    line.rule_id.id,
+                    error.pgcode,
+                    wait,
+                )
+                time.sleep(wait)
 
     def _update_rules(self):
         """Record on each rule its run's outcome: the error of one of its

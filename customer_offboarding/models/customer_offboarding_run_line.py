@@ -1,6 +1,7 @@
 import logging
 
 from odoo import fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 _logger = logging.getLogger(__name__)
 
@@ -40,8 +41,12 @@ class CustomerOffboardingRunLine(models.Model):
     exemption_summary = fields.Char()
     error = fields.Text()
 
-    def _process_next_range(self):
+    def _process_next_range(self, retry=False):
         """Detect and move the partners of the next id range, or record an error.
+
+        With ``retry`` (the caller rolls the transaction back and calls again),
+        a concurrency error (another transaction changed one of these partners
+        meanwhile) is raised instead of recorded as the rule's error.
 
         Writes nothing but this line, the partners of the range and their
         cases: lines of other shares may be processed at the same time, by
@@ -66,6 +71,8 @@ class CustomerOffboardingRunLine(models.Model):
                 run._apply_rule(rule, to_move, states=matched)
                 self._add_counts(matched, exempted, to_move, range_end)
         except Exception as error:  # noqa: BLE001 - one rule must not stop the others
+            if retry and isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                raise
             _logger.warning("Offboarding rule %s failed: %s", rule.id, error)
             message = str(error.args[0] if error.args else error)
             self.write({"state": "error", "error": message})

@@ -141,6 +141,44 @@ class TestRunWorkers(RulesCommon):
         self.assertEqual(run.moved_count, len(self.everyone))
         self.assertEqual(rule.last_run_id, run)
 
+    def test_workers_a_range_meeting_a_concurrent_change_is_tried_again(self):
+        """A range whose customers another transaction changed meanwhile is
+        rolled back and tried again, not recorded as the rule's error."""
+        rule = self._rule()
+        run = self._start_split(rule, workers=1)
+        Run = type(run)
+        original = Run._apply_rule
+        calls = []
+
+        def concurrent_change(run, rule, partner_ids, **kwargs):
+            # The first moves are written, then the transaction fails.
+            original(run, rule, partner_ids, **kwargs)
+            if partner_ids:
+                calls.append(list(partner_ids))
+                if len(calls) == 1:
+                    raise psycopg2.errors.SerializationFailure("concurrent update")
+
+        # A cursor of its own, as a worker's (a test cursor here): its
+        # rollback undoes the range only.
+        with (
+            self.registry.cursor() as cr,
+            patch.object(Run, "_can_commit", staticmethod(lambda: True)),
+            patch.object(Run, "_apply_rule", concurrent_change),
+            patch(f"{RUN}.time.sleep") as sleep,
+            mute_logger(RUN),
+        ):
+            line = run.line_ids.with_env(run.env(cr=cr))
+            while line.state == "pending":
+                run.with_env(line.env)._process_range(line)
+        self.assertEqual(calls[0], calls[1], "the same range, tried again")
+        sleep.assert_called_once()
+        self.env.invalidate_all()
+        self.assertEqual(run.line_ids.state, "done")
+        self.assertFalse(run.line_ids.error)
+        self.assertEqual(run.line_ids.moved, len(self.everyone))
+        self.assertEqual(self._states(self.everyone), {"at_risk"})
+        self.assertEqual(len(self._events(self.everyone)), len(self.everyone))
+
     def test_workers_a_failing_rule_is_one_error_for_the_run(self):
         """A rule failing in both shares is one rule in error; the other rule
         still runs in both."""
