@@ -271,7 +271,12 @@ class CustomerOffboardingRun(models.Model):
         say) leaves its lines pending, and its error is raised here once the
         others have stopped: the next call resumes at the checkpoints.
         """
-        self.env.flush_all()
+        if self._can_commit():
+            # No transaction of this thread stays open (holding its snapshot)
+            # while the workers work.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        else:
+            self.env.flush_all()
         queue = Queue()
         for line_ids in shares:
             queue.put(line_ids)
