@@ -63,8 +63,41 @@ def parse_args():
     return parser.parse_args()
 
 
+def _proc_status_mb(key):
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+PEAKS = []  # the peaks that reset_peak_rss() ended
+
+
+def reset_peak_rss():
+    """Start a new peak of the process's resident memory (Linux: writing 5 to
+    clear_refs resets VmHWM, and with it getrusage's ru_maxrss), so that each
+    approach reports its own peak and not the highest of the steps before it.
+    Returns the current RSS in MB."""
+    PEAKS.append(rss_mb())
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        pass  # not Linux: rss_mb() is then the peak of the whole process
+    return _proc_status_mb("VmRSS")
+
+
 def rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process (in every thread) since the last
+    reset_peak_rss(), in MB."""
+    peak = _proc_status_mb("VmHWM")
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak
 
 
 class Bench:
@@ -519,6 +552,7 @@ class Bench:
             cr.commit()
             transactions, restore = time_transactions()
             queries = odoo.sql_db.sql_counter
+            start_rss = reset_peak_rss()
             t0 = time.monotonic()
             calls = 0
             profiler = cProfile.Profile() if self.args.profile else None
@@ -532,6 +566,7 @@ class Bench:
                 if run.state == "done":
                     break
             seconds = time.monotonic() - t0
+            peak_rss = rss_mb()
             if profiler:
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
@@ -556,10 +591,11 @@ class Bench:
                 "(a) this engine (cron)",
                 seconds,
                 moved,
-                rss_mb(),
+                peak_rss,
                 queries,
                 max(transactions) if transactions else seconds,
-                f"{calls} cron call(s), {shares} worker(s); {lines}",
+                f"{calls} cron call(s), {shares} worker(s); RSS at the start "
+                f"{start_rss:,.0f} MB; {lines}",
             ),
         )
         self.log(f"(a) engine: {moved:,} moved in {seconds:.1f} s")
@@ -572,6 +608,7 @@ class Bench:
             commit = cr.commit
             transactions = time_commits(cr)
             ICP = env["ir.config_parameter"].sudo()
+            start_rss = reset_peak_rss()
             t0 = time.monotonic()
             calls = 0
             while True:
@@ -580,6 +617,7 @@ class Bench:
                 if ICP.get_param("customer_offboarding.tier_cursor") == "0:0":
                     break
             seconds = time.monotonic() - t0
+            peak_rss = rss_mb()
             cr.commit = commit
             cr.execute(
                 """
@@ -594,7 +632,7 @@ class Bench:
             f"value tiers (scheduled action, all companies): {seconds:.1f} s in "
             f"{calls} call(s), longest transaction "
             f"{max(transactions) if transactions else seconds:.1f} s, peak RSS "
-            f"{rss_mb():,.0f} MB; {summary}"
+            f"{peak_rss:,.0f} MB (at the start {start_rss:,.0f} MB); {summary}"
         )
         self.log(self.tier_line)
 
@@ -631,6 +669,12 @@ class Bench:
             print(f"preview of “{name}”: {seconds:.1f} s ({count:,} would be moved)")
         if getattr(self, "tier_line", None):
             print(self.tier_line)
+        print(
+            "peak RSS of the process over the whole benchmark (seed, install, all "
+            "steps): "
+            f"{max([*PEAKS, rss_mb()]):,.0f} MB; "
+            "the table's is the engine run's own peak"
+        )
         times = {row[0][:3]: row[1] for row in self.rows}
         print()
         print(f"(a)/(d) = {times['(a)'] / times['(d)']:.2f}   (target ≤ 3)")
