@@ -217,14 +217,19 @@ class CustomerOffboardingRun(models.Model):
         self.ensure_one()
         started = time.monotonic()
         deadline = started + time_budget if time_budget else None
+        shares = self._get_pending_shares()
+        workers = min(len(shares), self._get_worker_count())
         if self._can_commit():
             # Each range has a transaction of its own (a range that meets a
             # concurrent change is rolled back and tried again), and workers
             # read the run from theirs: commit the run if it was just started.
+            # Nothing of this thread's transaction then stays open (holding
+            # its snapshot) while the workers work.
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        shares = self._get_pending_shares()
-        if len(shares) > 1 and self._get_worker_count() > 1:
-            done = self._execute_parallel(shares, deadline)
+        else:
+            self.env.flush_all()
+        if workers > 1:
+            done = self._execute_parallel(shares, workers, deadline)
         else:
             done = self._execute_sequential(deadline)
         self._update_rules()
@@ -260,8 +265,8 @@ class CustomerOffboardingRun(models.Model):
                     return done
         return done
 
-    def _execute_parallel(self, shares, deadline):
-        """Process the shares in worker threads, one share at a time each;
+    def _execute_parallel(self, shares, workers, deadline):
+        """Process the shares in ``workers`` threads, one share at a time each;
         return how many ranges they processed.
 
         The shares hold different partners, so the workers never write the
@@ -271,12 +276,6 @@ class CustomerOffboardingRun(models.Model):
         say) leaves its lines pending, and its error is raised here once the
         others have stopped: the next call resumes at the checkpoints.
         """
-        if self._can_commit():
-            # No transaction of this thread stays open (holding its snapshot)
-            # while the workers work.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        else:
-            self.env.flush_all()
         queue = Queue()
         for line_ids in shares:
             queue.put(line_ids)
@@ -290,7 +289,7 @@ class CustomerOffboardingRun(models.Model):
                 name=f"{parent.name}-offboarding-{number}",
                 daemon=True,
             )
-            for number in range(min(len(shares), self._get_worker_count()))
+            for number in range(workers)
         ]
         for thread in threads:
             thread.start()
@@ -372,8 +371,7 @@ class CustomerOffboardingRun(models.Model):
     def _update_rules(self):
         """Record on each rule its run's outcome: the error of one of its
         lines, or no error once all its lines are done."""
-        for rule in self.line_ids.rule_id:
-            lines = self.line_ids.filtered(lambda line, rule=rule: line.rule_id == rule)
+        for rule, lines in self.line_ids.grouped("rule_id").items():
             errors = lines.filtered(lambda line: line.state == "error")
             if errors:
                 values = {"last_error": errors[0].error, "last_run_id": self.id}
