@@ -540,7 +540,7 @@ class Bench:
                 preview = env["customer.offboarding.preview"].create(
                     {"rule_id": rule.id}
                 )
-                preview._compute_result()
+                preview._count_matches()
                 self.previews.append(
                     (rule.name, time.monotonic() - t0, preview.actionable_count)
                 )

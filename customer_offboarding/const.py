@@ -94,3 +94,8 @@ MANAGER_GROUP = "customer_offboarding.group_offboarding_manager"
 
 # Workers of one rule run, at most (each holds a database connection).
 MAX_RUN_WORKERS = 8
+
+# Bounds of what people type: an end of service at most ten years ahead, notes
+# of at most 10,000 characters (they are stored on the event and in the chatter).
+MAX_END_DAYS = 3660
+MAX_NOTE_LENGTH = 10000

@@ -1,48 +1,33 @@
-import hashlib
-import threading
-import time
-from collections import defaultdict, deque
+import logging
 
 from werkzeug.exceptions import TooManyRequests
 
 from odoo import http
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
-# Requests allowed per token and window: the page, the export file and the
-# forms. Kept per worker process; see README "Limits".
+from ..tools.rate_limit import RateLimiter
+
+_logger = logging.getLogger(__name__)
+
+# Requests allowed per link (case and purpose) and window: the page, the
+# export file and the forms; and per client address, all links together.
+# Kept per worker process; see README "Limits".
 RATE_LIMITS = {"view": 30, "export": 5, "stay": 5, "keep_in_touch": 10}
+RATE_LIMIT_PER_ADDRESS = 120
 RATE_WINDOW = 600  # seconds
 
+rate_limiter = RateLimiter(RATE_WINDOW)
 
-class _RateLimiter:
-    """A sliding window of hits per token, in memory, thread-safe."""
-
-    def __init__(self):
-        self._hits = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, purpose, token, now=None):
-        now = time.monotonic() if now is None else now
-        key = (purpose, hashlib.sha256(token.encode()).hexdigest())
-        with self._lock:
-            hits = self._hits[key]
-            while hits and now - hits[0] > RATE_WINDOW:
-                hits.popleft()
-            if len(hits) >= RATE_LIMITS[purpose]:
-                return False
-            hits.append(now)
-            if len(self._hits) > 10000:
-                # Forget idle tokens so that memory stays bounded.
-                for stale in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[stale]
-            return True
-
-    def reset(self):
-        with self._lock:
-            self._hits.clear()
-
-
-rate_limiter = _RateLimiter()
+# Odoo's own frame protection (as /web/login sends it): the page's one-click
+# forms cannot be clicked through another site's frame.
+PAGE_HEADERS = [
+    ("Cache-Control", "no-store"),
+    ("X-Robots-Tag", "noindex, nofollow"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Content-Security-Policy", "frame-ancestors 'self'"),
+]
 
 
 class CustomerOffboardingPortal(http.Controller):
@@ -50,7 +35,8 @@ class CustomerOffboardingPortal(http.Controller):
 
     GET only displays (mail scanners that prefetch links change nothing);
     every change is a POST with Odoo's CSRF token. An invalid, tampered,
-    expired or foreign token gets the same 404 and changes nothing.
+    expired, revoked or foreign token gets the same 404 and changes nothing;
+    an anonymous visitor never sees a server error's text.
     """
 
     def _get_case(self, purpose, token):
@@ -59,7 +45,11 @@ class CustomerOffboardingPortal(http.Controller):
         )
         if not case:
             raise request.not_found()
-        if not rate_limiter.allow(purpose, token):
+        address = request.httprequest.remote_addr or ""
+        if not (
+            rate_limiter.allow(("address", address), RATE_LIMIT_PER_ADDRESS)
+            and rate_limiter.allow((purpose, case.id), RATE_LIMITS[purpose])
+        ):
             raise TooManyRequests()
         lang = case.partner_id.lang
         if lang and lang in dict(request.env["res.lang"].get_installed()):
@@ -71,14 +61,24 @@ class CustomerOffboardingPortal(http.Controller):
         values = case._get_portal_values()
         values["message"] = message
         return request.render(
-            "customer_offboarding.customer_page",
-            values,
-            headers=[
-                ("Cache-Control", "no-store"),
-                ("X-Robots-Tag", "noindex, nofollow"),
-                ("Referrer-Policy", "no-referrer"),
-            ],
+            "customer_offboarding.customer_page", values, headers=PAGE_HEADERS
         )
+
+    def _change(self, case, method, *args):
+        """Run a change the customer asked for; on a refusal, nothing is
+        written and the page says so in general terms (the reason is logged)."""
+        try:
+            with request.env.cr.savepoint():
+                getattr(case, method)(*args)
+        except (AccessError, UserError, ValidationError):
+            _logger.warning(
+                "Customer offboarding page: %s refused for case %s",
+                method,
+                case.id,
+                exc_info=True,
+            )
+            return False
+        return True
 
     @http.route(
         "/offboarding/view/<string:token>",
@@ -89,7 +89,10 @@ class CustomerOffboardingPortal(http.Controller):
     )
     def page(self, token, **kwargs):
         case = self._get_case("view", token)
-        return self._render_page(case, message=kwargs.get("done"))
+        done = kwargs.get("done")
+        return self._render_page(
+            case, message=done if done in ("stay", "keep", "unkeep") else None
+        )
 
     @http.route(
         "/offboarding/export/<string:token>",
@@ -109,8 +112,7 @@ class CustomerOffboardingPortal(http.Controller):
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 ),
                 ("Content-Disposition", http.content_disposition(filename)),
-                ("Cache-Control", "no-store"),
-                ("X-Robots-Tag", "noindex, nofollow"),
+                *PAGE_HEADERS,
             ],
         )
 
@@ -123,7 +125,12 @@ class CustomerOffboardingPortal(http.Controller):
     )
     def stay(self, token, message=None, **kwargs):
         case = self._get_case("stay", token)
-        case._portal_request_stay(message)
+        if not self._change(case, "_portal_request_stay", message):
+            return self._render_page(case, message="error")
+        if not case.is_open:
+            # Approved at once (auto-approval): the case is closed and its
+            # links no longer open; this answer is the last page.
+            return self._render_page(case, message="stay")
         return request.redirect(case._get_portal_url("view") + "?done=stay")
 
     @http.route(
@@ -135,6 +142,7 @@ class CustomerOffboardingPortal(http.Controller):
     )
     def keep_in_touch(self, token, keep=None, **kwargs):
         case = self._get_case("keep_in_touch", token)
-        case._portal_set_keep_in_touch(keep == "1")
+        if not self._change(case, "_portal_set_keep_in_touch", keep == "1"):
+            return self._render_page(case, message="error")
         done = "keep" if keep == "1" else "unkeep"
         return request.redirect(case._get_portal_url("view") + f"?done={done}")

@@ -1,3 +1,4 @@
+from . import customer_offboarding_guard
 from . import customer_offboarding_reason
 from . import customer_offboarding_case
 from . import customer_offboarding_event
@@ -10,4 +11,4 @@ from . import customer_offboarding_run_line
 from . import customer_offboarding_alternative
 from . import customer_offboarding_notice
 from . import customer_reactivation_request
-from . import mail_message
+from . import mail_thread

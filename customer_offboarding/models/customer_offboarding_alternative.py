@@ -1,4 +1,19 @@
-from odoo import fields, models
+from urllib.parse import urlsplit
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+def web_url(url):
+    """``url`` when it is an http(s) address, else False."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return url
+    return False
 
 
 class CustomerOffboardingAlternative(models.Model):
@@ -12,6 +27,11 @@ class CustomerOffboardingAlternative(models.Model):
     active = fields.Boolean(default=True)
     website = fields.Char(
         help="Where the customer can find this alternative (https://…).",
+    )
+    website_url = fields.Char(
+        compute="_compute_website_url",
+        help="The website when it is an http(s) address: the only link notices "
+        "and the customer's page show.",
     )
     description = fields.Text(
         string="What It Covers",
@@ -32,6 +52,31 @@ class CustomerOffboardingAlternative(models.Model):
         "res.company",
         help="Leave empty to share the alternative with every company.",
     )
+
+    @api.depends("website")
+    def _compute_website_url(self):
+        for alternative in self:
+            alternative.website_url = web_url(alternative.website)
+
+    @api.constrains("website")
+    def _check_website(self):
+        for alternative in self:
+            if alternative.website and not web_url(alternative.website):
+                raise ValidationError(
+                    self.env._(
+                        "The website of “%(name)s” must be a web address starting "
+                        "with https:// or http://.",
+                        name=alternative.name,
+                    )
+                )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "company_id" in vals and not self.env.su:
+            # Record rules are checked before a write, not on the company a
+            # record is moved to: the new one must be the user's too.
+            self.check_access("write")
+        return res
 
     def _for_case(self, case):
         """The alternatives a notice of ``case`` names: global or of its reason."""

@@ -1,5 +1,7 @@
+import base64
 import binascii
 import datetime
+import re
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -10,14 +12,24 @@ from .customer_offboarding_export import DATETIME, TEXT, plain, write_workbook
 
 # Scope of the customer's signed links (HMAC keyed by the database secret).
 TOKEN_SCOPE = "customer_offboarding.case"
+# A link's token: unpadded URL-safe base64, as hash_sign writes it.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{40,2000}")
+# The customer was told of the cases in these states (a notice went out):
+# only their links open a page.
+LINK_STATES = ("retiring", "retired", "archived")
+# The export holds at most this many messages; the cover sheet says so.
+EXPORT_MAX_MESSAGES = 5000
 
 
 class CustomerOffboardingCase(models.Model):
     _name = "customer.offboarding.case"
     _description = "Customer Offboarding Case"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "customer.offboarding.guard"]
     _order = "flag_date desc, id desc"
     _check_company_auto = True
+    # Managers annotate a case; its state and dates move with its customer.
+    _offboarding_user_fields = ("note",)
+    _offboarding_fixed_fields = ("company_id", "partner_id")
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -336,11 +348,23 @@ class CustomerOffboardingCase(models.Model):
 
     @api.model
     def _get_case_from_token(self, purpose, token):
-        """The case a valid, unexpired ``purpose`` token names, else nothing."""
+        """The case a valid, unexpired ``purpose`` token names, else nothing.
+
+        Only the canonical spelling of a token is accepted (base64 decoders
+        ignore padding, junk characters and the spare bits of the last
+        character: many strings would open the same page). A link stops
+        working once its case is closed or past its validity as the settings
+        say today, whatever expiry it was signed with.
+        """
         Case = self.sudo().browse()
         if purpose not in PORTAL_PURPOSES or not isinstance(token, str):
             return Case
+        if not TOKEN_RE.fullmatch(token):
+            return Case
         try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            if base64.urlsafe_b64encode(raw).decode().rstrip("=") != token:
+                return Case
             payload = verify_hash_signed(self.env(su=True), TOKEN_SCOPE, token)
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
             return Case
@@ -351,6 +375,14 @@ class CustomerOffboardingCase(models.Model):
             return Case
         case = Case.browse(case_id).exists()
         if not case or case.partner_id.id != partner_id:
+            return Case
+        if case.state not in LINK_STATES:
+            return Case
+        try:
+            expired = case.link_expiry_date < fields.Date.context_today(case)
+        except (OverflowError, ValueError):
+            expired = True
+        if expired:
             return Case
         return case
 
@@ -423,8 +455,12 @@ class CustomerOffboardingCase(models.Model):
                 ),
                 (
                     _("Not included"),
-                    _("Internal notes of our staff and data about other customers."),
+                    _(
+                        "Internal notes of our staff, data about other customers "
+                        "and what other companies keep about you."
+                    ),
                 ),
+                *self._offboarding_export_limits(),
                 (_("Data disposal date"), fields.Date.to_string(self.disposal_date)),
                 (
                     _("Data disposal plan"),
@@ -437,13 +473,82 @@ class CustomerOffboardingCase(models.Model):
         filename = _("%(name)s - my data.xlsx", name=name)
         return content, filename
 
+    def _offboarding_export_limits(self):
+        """Cover lines saying where the file was cut short, if it was."""
+        family = self._offboarding_export_partners()
+        if len(self._offboarding_export_messages(family)) <= EXPORT_MAX_MESSAGES:
+            return []
+        return [
+            (
+                self.env._("Messages"),
+                self.env._(
+                    "Only the first %(count)s messages are included; write to us "
+                    "for the others.",
+                    count=EXPORT_MAX_MESSAGES,
+                ),
+            )
+        ]
+
     def _offboarding_export_partners(self):
-        """The customer and its contacts (archived ones too)."""
+        """The customer and its contacts (archived ones too), but the contacts
+        another company keeps."""
         return (
             self.env["res.partner"]
             .with_context(active_test=False)
-            .search([("commercial_partner_id", "=", self.partner_id.id)], order="id")
+            .search(
+                [
+                    ("commercial_partner_id", "=", self.partner_id.id),
+                    ("company_id", "in", (False, self.company_id.id)),
+                ],
+                order="id",
+            )
         )
+
+    def _offboarding_export_messages(self, family):
+        """The messages the customer's people wrote, or that the case's company
+        sent them, and that they could read: no internal note, nothing on
+        another company's records or on another partner's record."""
+        self.env.flush_all()
+        staff = (
+            self.env["res.users"]
+            .sudo()
+            .search([("share", "=", False), ("company_ids", "in", self.company_id.id)])
+            .partner_id
+            | self.company_id.partner_id
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT m.id
+                  FROM mail_message m
+                  LEFT JOIN mail_message_subtype st ON st.id = m.subtype_id
+                 WHERE m.message_type IN ('email', 'comment', 'email_outgoing')
+                   AND NOT COALESCE(m.is_internal, FALSE)
+                   AND NOT COALESCE(st.internal, FALSE)
+                   AND (m.record_company_id IS NULL
+                        OR m.record_company_id = %(company)s)
+                   AND (m.model IS DISTINCT FROM 'res.partner'
+                        OR m.res_id = ANY(%(family)s))
+                   AND (m.author_id = ANY(%(family)s)
+                        OR (m.author_id = ANY(%(staff)s)
+                            AND (EXISTS (
+                                    SELECT 1 FROM mail_message_res_partner_rel r
+                                     WHERE r.mail_message_id = m.id
+                                       AND r.res_partner_id = ANY(%(family)s))
+                                 OR EXISTS (
+                                    SELECT 1 FROM mail_notification n
+                                     WHERE n.mail_message_id = m.id
+                                       AND n.res_partner_id = ANY(%(family)s)))))
+                 ORDER BY m.date, m.id
+                 LIMIT %(limit)s
+                """,
+                company=self.company_id.id,
+                family=family.ids,
+                staff=staff.ids,
+                limit=EXPORT_MAX_MESSAGES + 1,
+            )
+        )
+        return self.env["mail.message"].browse(row[0] for row in rows)
 
     def _offboarding_export_sheets(self):
         """One dict per sheet; bridge modules append orders, invoices, payments."""
@@ -478,21 +583,7 @@ class CustomerOffboardingCase(models.Model):
             ]
 
         address_types = dict(partner._fields["type"]._description_selection(self.env))
-        messages = self.env["mail.message"].search(
-            [
-                ("message_type", "in", ("email", "comment", "email_outgoing")),
-                "|",
-                ("author_id", "in", family.ids),
-                "&",
-                ("model", "=", "res.partner"),
-                "&",
-                ("res_id", "in", family.ids),
-                ("is_internal", "=", False),
-            ],
-            order="date, id",
-            limit=5000,
-        )
-        messages = messages.filtered(lambda m: not m.subtype_id.internal)
+        messages = self._offboarding_export_messages(family)[:EXPORT_MAX_MESSAGES]
         return [
             {
                 "name": _("Contact Details"),

@@ -1,3 +1,5 @@
+import time
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -7,6 +9,12 @@ from ..const import MANAGER_GROUP, NOTICE_KINDS, NOTICE_MODES, NOTICE_STATES, TI
 # Personal notices that wait for a manager (the bad news); reminders and
 # welcome-back mails of a case whose notice was approved go out directly.
 APPROVAL_KINDS = ("retirement", "retired")
+# The notices an undo back to a state cancels: those of the later steps.
+PENDING_AFTER = {
+    "at_risk": ("retirement", "reminder", "retired"),
+    "retiring": ("retired",),
+    "retired": (),
+}
 
 
 class CustomerOffboardingNotice(models.Model):
@@ -19,8 +27,12 @@ class CustomerOffboardingNotice(models.Model):
 
     _name = "customer.offboarding.notice"
     _description = "Customer Offboarding Notice"
+    _inherit = ["customer.offboarding.guard"]
     _order = "id desc"
     _check_company_auto = True
+    # Nothing of a notice is edited by hand: approve or cancel it.
+    _offboarding_user_fields = ()
+    _offboarding_fixed_fields = ("company_id", "partner_id", "case_id")
 
     case_id = fields.Many2one(
         "customer.offboarding.case",
@@ -41,14 +53,20 @@ class CustomerOffboardingNotice(models.Model):
         "mail.mail", string="Email", readonly=True, ondelete="set null"
     )
     mail_state = fields.Selection(related="mail_id.state", string="Email Status")
+    revision = fields.Integer(
+        readonly=True,
+        default=0,
+        help="The case's revision when the notice was made: a move announced "
+        "again after an undo gets a notice of its own.",
+    )
     approved_uid = fields.Many2one("res.users", string="Approved By", readonly=True)
     approved_date = fields.Datetime(string="Approved On", readonly=True)
 
     _sql_constraints = [
         (
             "case_kind_uniq",
-            "UNIQUE(case_id, kind)",
-            "A case sends each kind of notice once.",
+            "UNIQUE(case_id, kind, revision)",
+            "A case sends each kind of notice once (per undo revision).",
         ),
     ]
 
@@ -86,13 +104,13 @@ class CustomerOffboardingNotice(models.Model):
                 """
                 INSERT INTO customer_offboarding_notice
                        (case_id, partner_id, company_id, kind, tier, mode, state,
-                        create_uid, create_date, write_uid, write_date)
+                        revision, create_uid, create_date, write_uid, write_date)
                 SELECT c.id, c.partner_id, c.company_id, %(kind)s, t.tier, t.mode,
                        CASE WHEN COALESCE(p.email, '') = '' THEN 'no_email'
                             WHEN t.mode = 'personal' AND %(approval)s
                             THEN 'to_approve'
                             ELSE 'queued' END,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       c.revision, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM customer_offboarding_case c
                   JOIN res_partner p ON p.id = c.partner_id
                  CROSS JOIN LATERAL (
@@ -102,7 +120,7 @@ class CustomerOffboardingNotice(models.Model):
                                     WHEN 'low' THEN %(low)s
                                     ELSE %(mid)s END AS mode) t
                  WHERE c.id = ANY(%(cases)s)
-                ON CONFLICT (case_id, kind) DO NOTHING
+                ON CONFLICT (case_id, kind, revision) DO NOTHING
                 RETURNING id
                 """,
                 kind=kind,
@@ -121,6 +139,63 @@ class CustomerOffboardingNotice(models.Model):
         notices.filtered(lambda n: n.state == "to_approve")._ask_approval()
         notices.filtered(lambda n: n.state == "queued")._send()
         return notices
+
+    @api.model
+    def _cancel_pending(self, cases, after_state=None):
+        """Cancel the notices of ``cases`` that were not sent yet: their mail
+        still in the queue, or waiting for approval. With ``after_state`` (an
+        undo back to that state), only those of the undone steps."""
+        kinds = PENDING_AFTER.get(after_state, ()) if after_state else None
+        if not cases or kinds == ():
+            return
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                UPDATE customer_offboarding_notice n
+                   SET state = 'cancelled', write_uid = %(uid)s, write_date = %(now)s
+                  FROM customer_offboarding_case c
+                 WHERE c.id = n.case_id
+                   AND n.case_id = ANY(%(cases)s)
+                   AND n.revision = c.revision
+                   AND (%(kinds)s::varchar[] IS NULL OR n.kind = ANY(%(kinds)s))
+                   AND (n.state = 'to_approve'
+                        OR (n.state = 'queued' AND EXISTS (
+                            SELECT 1 FROM mail_mail m
+                             WHERE m.id = n.mail_id AND m.state = 'outgoing')))
+             RETURNING n.id, n.mail_id, n.case_id
+                """,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                cases=cases.ids,
+                kinds=list(kinds) if kinds is not None else None,
+            )
+        )
+        if not rows:
+            return
+        mail_ids = [row[1] for row in rows if row[1]]
+        if mail_ids:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE mail_mail SET state = 'cancel' "
+                    "WHERE id = ANY(%s) AND state = 'outgoing'",
+                    mail_ids,
+                )
+            )
+        self.env["mail.mail"].invalidate_model(["state"])
+        self.invalidate_model(["state"])
+        # The personal calls and approvals asked for them are no longer due.
+        activity_types = [
+            self.env.ref("customer_offboarding.mail_activity_type_personal_call").id,
+            self.env.ref("customer_offboarding.mail_activity_type_notice_approval").id,
+        ]
+        self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", "customer.offboarding.case"),
+                ("res_id", "in", list({row[2] for row in rows})),
+                ("activity_type_id", "in", activity_types),
+            ]
+        ).unlink()
 
     def _get_template(self):
         """The mail template of this notice's kind and mode."""
@@ -298,10 +373,11 @@ class CustomerOffboardingNotice(models.Model):
                    AND EXISTS (
                         SELECT 1 FROM customer_offboarding_notice n
                          WHERE n.case_id = c.id AND n.kind = 'retirement'
-                           AND n.state = 'queued')
+                           AND n.revision = c.revision AND n.state = 'queued')
                    AND NOT EXISTS (
                         SELECT 1 FROM customer_offboarding_notice n
-                         WHERE n.case_id = c.id AND n.kind = 'reminder')
+                         WHERE n.case_id = c.id AND n.kind = 'reminder'
+                           AND n.revision = c.revision)
                  ORDER BY c.id
                  LIMIT %(limit)s
                 """,
@@ -315,20 +391,32 @@ class CustomerOffboardingNotice(models.Model):
 
     @api.model
     def _cron_send_reminders(self, batch_size=500):
-        """Queue the service-end reminders that are due, one batch per commit."""
+        """Queue the service-end reminders that are due, one batch per commit,
+        within the call's time budget (the scheduler calls again while some
+        may remain)."""
         Run = self.env["customer.offboarding.run"]
+        deadline = Run._get_deadline("customer_offboarding.ir_cron_send_reminders")
+        if deadline is None:
+            return 0
         done = 0
         for company in self.env["res.company"].sudo().search([]):
             if not company.offboarding_reminder_days:
                 continue
             Notice = self.sudo().with_company(company)
             while True:
+                started = time.monotonic()
                 cases = Notice._get_due_reminder_cases(company, batch_size)
                 if not cases:
                     break
                 Notice._queue(cases, "reminder")
                 done += len(cases)
-                self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+                stop = Run._past(deadline, time.monotonic() - started)
+                # Stopping early: more may be due, the scheduler calls again.
+                self.env["ir.cron"]._notify_progress(
+                    done=done, remaining=1 if stop else 0
+                )
                 if Run._can_commit():
                     self.env.cr.commit()  # pylint: disable=invalid-commit
+                if stop:
+                    return done
         return done

@@ -52,6 +52,14 @@ class CustomerOffboardingReason(models.Model):
         ),
     ]
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "company_id" in vals and not self.env.su:
+            # Record rules are checked before a write, not on the company a
+            # record is moved to: the new one must be the user's too.
+            self.check_access("write")
+        return res
+
     @api.model
     def _get_by_code(self, code):
         """Return the active reason with this code visible in the current company."""

@@ -2,9 +2,26 @@ import ast
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, Query
+
+from ..const import MANAGER_GROUP
+from ..tools.guard import check_range
+
+# Criteria and the parameters each needs: days (the window), a count, a
+# percentage or an amount.
+CRITERION_PARAMETERS = {
+    "inactivity": ("days",),
+    "no_response": ("days", "threshold_count"),
+    "bounced": ("threshold_count",),
+    "complaints": ("days", "threshold_count"),
+    "declining_purchases": ("days", "threshold_percent"),
+    "low_value": ("days", "threshold_amount"),
+    "high_cost": ("days", "threshold_percent"),
+}
+# About a hundred years: beyond, the dates a rule computes leave the calendar.
+MAX_DAYS = 36500
 
 CRITERIA = [
     ("inactivity", "Inactivity"),
@@ -56,9 +73,13 @@ NOTICE_ACTIONS = ("start", "retire", "archive")
 class CustomerOffboardingRule(models.Model):
     _name = "customer.offboarding.rule"
     _description = "Offboarding Rule"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "customer.offboarding.guard"]
     _order = "sequence, id"
     _check_company_auto = True
+    # Managers configure every field but the outcome of the runs; a rule
+    # stays in its company (duplicate it for another one).
+    _offboarding_user_fields = None
+    _offboarding_system_fields = ("last_error", "last_run_id", "server_action_user_id")
 
     name = fields.Char(required=True, translate=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
@@ -208,7 +229,16 @@ class CustomerOffboardingRule(models.Model):
     server_action_id = fields.Many2one(
         "ir.actions.server",
         domain="[('model_id.model', '=', 'res.partner')]",
-        help="Run this server action on the customers the rule moves (active_ids).",
+        help="Run this server action on the customers the rule moves (active_ids), "
+        "with the rights of the user who attached it. Only users who may create "
+        "server actions (Administration / Settings) attach one.",
+    )
+    server_action_user_id = fields.Many2one(
+        "res.users",
+        string="Server Action Runs As",
+        readonly=True,
+        copy=False,
+        help="Who attached the server action: it runs with this user's rights.",
     )
     last_error = fields.Text(readonly=True, copy=False)
     last_run_id = fields.Many2one("customer.offboarding.run", readonly=True, copy=False)
@@ -226,6 +256,92 @@ class CustomerOffboardingRule(models.Model):
             "The cooldown cannot be negative.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._offboarding_check_server_action(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._offboarding_check_server_action(vals)
+        return super().write(vals)
+
+    def _offboarding_check_server_action(self, vals):
+        """Only a user who may create server actions attaches one, and the
+        action then runs with that user's rights (not the scheduler's)."""
+        if not vals.get("server_action_id"):
+            if "server_action_id" in vals:
+                vals["server_action_user_id"] = False
+            return
+        if not (
+            self.env.su or self.env["ir.actions.server"].browse().has_access("create")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only users who may create server actions (Administration / "
+                    "Settings) can attach one to a rule."
+                )
+            )
+        vals["server_action_user_id"] = self.env.user.id
+
+    @api.constrains("name")
+    def _check_name(self):
+        for rule in self:
+            if not (rule.name or "").strip():
+                raise ValidationError(self.env._("Give the rule a name."))
+
+    @api.constrains(
+        "criterion",
+        "days",
+        "threshold_count",
+        "threshold_percent",
+        "threshold_amount",
+        "cooldown_days",
+        "activity_deadline_days",
+    )
+    def _check_parameters(self):
+        """Parameters that would match nothing, or everyone, are refused."""
+        for rule in self:
+            needed = CRITERION_PARAMETERS.get(rule.criterion, ())
+            if "days" in needed:
+                check_range(rule, "days", 1, MAX_DAYS)
+            if "threshold_count" in needed:
+                check_range(rule, "threshold_count", 1)
+            if "threshold_percent" in needed:
+                check_range(rule, "threshold_percent", 1, 100)
+            if "threshold_amount" in needed and rule.threshold_amount <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Rule “%(rule)s”: the revenue threshold must be above zero.",
+                        rule=rule.name,
+                    )
+                )
+            check_range(rule, "days", 0, MAX_DAYS)
+            check_range(rule, "cooldown_days", 0, MAX_DAYS)
+            check_range(rule, "activity_deadline_days", 0, MAX_DAYS)
+
+    @api.constrains("criterion", "complaint_activity_type_id", "tag_ids")
+    def _check_criterion_setup(self):
+        for rule in self:
+            problem = rule._get_setup_problem()
+            if problem:
+                raise ValidationError(problem)
+
+    @api.constrains("activity_user_id", "company_id")
+    def _check_activity_user(self):
+        for rule in self:
+            user = rule.activity_user_id
+            if user and rule.company_id not in user.sudo().company_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Rule “%(rule)s”: %(user)s does not work for %(company)s "
+                        "and cannot get its activities.",
+                        rule=rule.name,
+                        user=user.name,
+                        company=rule.company_id.name,
+                    )
+                )
 
     @api.constrains("scope_domain", "custom_domain")
     def _check_domains(self):
@@ -251,8 +367,10 @@ class CustomerOffboardingRule(models.Model):
         try:
             domain = ast.literal_eval(text)
             if not isinstance(domain, list):
-                raise ValueError("not a list")
-            self.env["res.partner"].with_company(self.company_id)._search(domain)
+                raise ValueError(self.env._("a domain is a list of conditions"))
+            Partner = self.env["res.partner"].with_company(self.company_id)
+            self._check_domain_fields(Partner, domain)
+            Partner._search(domain)
         except Exception as error:  # noqa: BLE001 - any parse or field error
             message = self.env._(
                 "The domain of rule “%(rule)s” is not valid: %(error)s",
@@ -263,6 +381,39 @@ class CustomerOffboardingRule(models.Model):
                 raise ValidationError(message) from error
             raise UserError(message) from error
         return domain
+
+    def _check_domain_fields(self, Partner, domain):
+        """Every condition names fields that can be searched and that the user
+        may read: Odoo replaces a condition on a field it cannot search by
+        TRUE (the rule would match everyone), and scheduled runs evaluate
+        the domain as superuser."""
+        for leaf in domain:
+            if not isinstance(leaf, (list, tuple)) or len(leaf) != 3:
+                continue
+            if not isinstance(leaf[0], str):
+                raise ValueError(self.env._("a condition must name a field"))
+            model = Partner
+            for name in leaf[0].split("."):
+                field = model._fields.get(name)
+                if field is None:
+                    raise ValueError(
+                        self.env._("%(field)s is not a field", field=leaf[0])
+                    )
+                if not field._description_searchable:
+                    raise ValueError(
+                        self.env._(
+                            "%(field)s cannot be searched: a condition on it would "
+                            "match every contact",
+                            field=leaf[0],
+                        )
+                    )
+                if not field.is_accessible(model.env):
+                    raise ValueError(
+                        self.env._("%(field)s is not readable by you", field=leaf[0])
+                    )
+                if not field.relational:
+                    break
+                model = model.env[field.comodel_name]
 
     def _get_supported_sources(self):
         """Inactivity sources this database can read (bridge modules add theirs)."""
@@ -292,26 +443,27 @@ class CustomerOffboardingRule(models.Model):
             apps=", ".join(missing),
         )
 
-    def _ensure_runnable(self):
-        missing = self._get_missing_apps()
-        if missing:
-            raise UserError(missing)
+    def _get_setup_problem(self):
+        """What the rule's criterion lacks to run, or ''."""
+        self.ensure_one()
         if self.criterion == "complaints" and not self.complaint_activity_type_id:
-            raise UserError(
-                self.env._(
-                    "Rule “%(rule)s” needs a complaint activity type.", rule=self.name
-                )
+            return self.env._(
+                "Rule “%(rule)s” needs a complaint activity type.", rule=self.name
             )
         if self.criterion == "needs_changed" and not self._get_needs_changed_sql(
-            fields.Date.today()
+            fields.Date.context_today(self)
         ):
-            raise UserError(
-                self.env._(
-                    "Rule “%(rule)s” needs at least one tag (or, with Sales, a "
-                    "discontinued product category).",
-                    rule=self.name,
-                )
+            return self.env._(
+                "Rule “%(rule)s” needs at least one tag (or, with Sales, a "
+                "discontinued product category).",
+                rule=self.name,
             )
+        return ""
+
+    def _ensure_runnable(self):
+        problem = self._get_missing_apps() or self._get_setup_problem()
+        if problem:
+            raise UserError(problem)
 
     # ------------------------------------------------------------------
     # Detection (set-based SQL, one partner-id range at a time)
@@ -696,7 +848,7 @@ class CustomerOffboardingRule(models.Model):
         self.ensure_one()
         self._ensure_runnable()
         preview = self.env["customer.offboarding.preview"].create({"rule_id": self.id})
-        preview._compute_result()
+        preview._count_matches()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Preview: %(rule)s", rule=self.name),
@@ -707,37 +859,37 @@ class CustomerOffboardingRule(models.Model):
         }
 
     def action_run_now(self):
-        """Queue a run of these rules now; the scheduled action processes it.
+        """Queue a run of these rules now (one per company); the scheduled
+        action processes it.
 
         The run happens in the cron worker (batches committed one by one, no
         HTTP time limit); its form shows the progress.
         """
-        if not self.env.user.has_group(
-            "customer_offboarding.group_offboarding_manager"
-        ):
-            raise UserError(self.env._("Only offboarding managers can run rules."))
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only offboarding managers can run rules."))
+        if not self:
+            raise UserError(self.env._("Select the rules to run."))
         self.check_access("write")
-        run = self.env["customer.offboarding.run"].sudo()._start(self, trigger="manual")
+        runs = (
+            self.env["customer.offboarding.run"].sudo()._start(self, trigger="manual")
+        )
         self.env.ref("customer_offboarding.ir_cron_evaluate_rules").sudo()._trigger()
-        return {
+        action = {
             "type": "ir.actions.act_window",
             "res_model": "customer.offboarding.run",
-            "res_id": run.id,
             "view_mode": "form",
+            "res_id": runs[:1].id,
         }
+        if len(runs) > 1:
+            action.update(view_mode="list,form", domain=[("id", "in", runs.ids)])
+            del action["res_id"]
+        return action
 
     @api.model
     def _cron_evaluate(self):
-        """Scheduled action: finish the unfinished runs (oldest first), else
-        start today's run of every active rule, once a day."""
+        """Scheduled action: start today's run of each company's active rules
+        (once a day), then work on the unfinished runs, oldest first, within
+        the call's time budget (the scheduler calls again while work remains)."""
         Run = self.env["customer.offboarding.run"].sudo()
-        run = Run.search([("state", "=", "running")], order="id", limit=1)
-        if not run:
-            today = fields.Date.context_today(self)
-            if Run.search_count([("trigger", "=", "cron"), ("as_of_date", "=", today)]):
-                return
-            rules = self.sudo().search([])
-            if not rules:
-                return
-            run = Run._start(rules, trigger="cron")
-        run._execute(time_budget=run._get_time_budget())
+        Run._start_daily_runs(self.sudo().search([]))
+        Run._cron_execute()

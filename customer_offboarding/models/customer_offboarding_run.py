@@ -15,7 +15,10 @@ from odoo.service.model import (
 )
 from odoo.tools import SQL, config
 
-from ..const import MAX_RUN_WORKERS, OPERATIONS
+from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
+
+from ..const import MANAGER_GROUP, MAX_RUN_WORKERS, OPERATIONS
+from ..tools.transition import Transition
 from .customer_offboarding_rule import ID_RANGE, ID_RANGE_NOTICES, NOTICE_ACTIONS
 
 _logger = logging.getLogger(__name__)
@@ -37,8 +40,14 @@ class CustomerOffboardingRun(models.Model):
     _name = "customer.offboarding.run"
     _description = "Offboarding Rule Run"
     _order = "id desc"
+    _check_company_auto = True
 
     name = fields.Char(compute="_compute_name")
+    # A run evaluates the rules of one company: only that company's managers
+    # see it and undo it, and its undo moves only that company's customers.
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
     trigger = fields.Selection(
         [("cron", "Scheduled"), ("manual", "Run Now")],
         required=True,
@@ -105,34 +114,64 @@ class CustomerOffboardingRun(models.Model):
 
     @api.model
     def _start(self, rules, trigger):
-        """Create a run for ``rules``, frozen at today's date.
+        """Create a run per company of ``rules``, frozen at today's date.
 
         The partner ids are split into as many shares as the run has workers
         (each share about as many commercial partners); every rule gets one
         line per share.
         """
-        id_bound = rules[:1]._get_id_bound() if rules else 0
+        if not rules:
+            return self.browse()
+        id_bound = rules[:1]._get_id_bound()
         shares = self._get_shares(id_bound, self._get_worker_count())
-        run = self.create(
-            {
-                "trigger": trigger,
-                "as_of_date": fields.Date.context_today(self),
-                "id_bound": id_bound,
-                "line_ids": [
-                    fields.Command.create(
-                        {
-                            "rule_id": rule.id,
-                            "id_from": id_from,
-                            "id_to": id_to,
-                            "cursor": id_from,
-                        }
-                    )
-                    for rule in rules
-                    for id_from, id_to in shares
-                ],
-            }
+        return self.create(
+            [
+                {
+                    "company_id": company.id,
+                    "trigger": trigger,
+                    "as_of_date": fields.Date.context_today(self),
+                    "id_bound": id_bound,
+                    "user_id": self.env.uid,
+                    "line_ids": [
+                        fields.Command.create(
+                            {
+                                "rule_id": rule.id,
+                                "id_from": id_from,
+                                "id_to": id_to,
+                                "cursor": id_from,
+                            }
+                        )
+                        for rule in company_rules
+                        for id_from, id_to in shares
+                    ],
+                }
+                for company, company_rules in rules.grouped("company_id").items()
+            ]
         )
-        return run
+
+    @api.model
+    def _start_daily_runs(self, rules):
+        """Start today's scheduled run of each company with active rules, once."""
+        today = fields.Date.context_today(self)
+        started = self.search(
+            [("trigger", "=", "cron"), ("as_of_date", "=", today)]
+        ).company_id
+        return self._start(
+            rules.filtered(lambda rule: rule.company_id not in started), "cron"
+        )
+
+    @api.model
+    def _cron_execute(self):
+        """Work on the unfinished runs, oldest first, within this call's time
+        budget; the scheduler calls again while ranges remain."""
+        deadline = self._get_deadline()
+        if deadline is None:
+            return
+        done = 0
+        for run in self.search([("state", "=", "running")], order="id"):
+            finished, done = run._execute_until(deadline, done)
+            if not finished:
+                return
 
     @api.model
     def _get_worker_count(self):
@@ -186,12 +225,45 @@ class CustomerOffboardingRun(models.Model):
         bounds = sorted({0, id_bound, *(cut + 1 for cut in cuts or () if cut)})
         return list(zip(bounds, bounds[1:], strict=False))
 
-    def _get_time_budget(self):
-        """Seconds a cron call may work: well inside the cron time limit."""
-        limit = config.get("limit_time_real_cron") or -1
+    @api.model
+    def _get_pass_limit(self):
+        """Seconds Odoo lets one pass of the scheduler take (0: no limit)."""
+        limit = config.get("limit_time_real_cron")
         if limit is None or limit < 0:
-            limit = config.get("limit_time_real") or 120
-        return max(10, limit / 2) if limit else 600
+            limit = config.get("limit_time_real") or 0
+        return max(0, limit)
+
+    @api.model
+    def _get_time_budget(self):
+        """Seconds one call of a scheduled action of the addon may work.
+
+        Odoo's scheduler calls a job again, up to MAX_BATCH_PER_CRON_JOB (10)
+        times in the same pass, while it reports remaining work, and the
+        whole pass (every job ready in the database, the mail queue too) runs
+        under one time limit: a cron worker past it is killed, the threaded
+        server restarts. Ten calls of this budget take half that limit.
+        """
+        limit = self._get_pass_limit()
+        if not limit:
+            return 60.0
+        return max(1.0, limit / (2 * MAX_BATCH_PER_CRON_JOB))
+
+    @api.model
+    def _get_deadline(self, cron_xmlid="customer_offboarding.ir_cron_evaluate_rules"):
+        """The monotonic time this call stops at, or None when the scheduler's
+        pass has already spent its half of the limit (threaded server: the
+        pass start is known). The cron is then triggered for the next pass
+        instead of working now."""
+        budget = self._get_time_budget()
+        limit = self._get_pass_limit()
+        pass_start = getattr(threading.current_thread(), "start_time", None)
+        if limit and pass_start:
+            left = limit / 2 - (time.time() - pass_start)
+            if left <= 0:
+                self.env.ref(cron_xmlid).sudo()._trigger()
+                return None
+            budget = min(budget, left)
+        return time.monotonic() + budget
 
     def _get_id_range(self):
         """Width of the partner-id ranges of this run (one transaction each)."""
@@ -209,14 +281,21 @@ class CustomerOffboardingRun(models.Model):
     def _execute(self, time_budget=None):
         """Process the pending id ranges of every rule, committing each one.
 
-        Returns True when the run is finished. With a time budget, stops after
-        the range that exhausts it; the next call resumes at the checkpoints.
-        A run split in shares has them processed at the same time, one worker
-        thread (with its own transactions) per share.
+        Returns True when the run is finished. With a time budget, stops
+        before the range that would exceed it (after at least one); the next
+        call resumes at the checkpoints.
+        """
+        deadline = time.monotonic() + time_budget if time_budget else None
+        return self._execute_until(deadline)[0]
+
+    def _execute_until(self, deadline, done_before=0):
+        """Process the run until ``deadline`` (monotonic; None: the end).
+
+        Returns (finished, ranges done in this call including
+        ``done_before``). A run split in shares has them processed at the
+        same time, one worker thread (with its own transactions) per share.
         """
         self.ensure_one()
-        started = time.monotonic()
-        deadline = started + time_budget if time_budget else None
         shares = self._get_pending_shares()
         workers = min(len(shares), self._get_worker_count())
         if self._can_commit():
@@ -229,12 +308,12 @@ class CustomerOffboardingRun(models.Model):
         else:
             self.env.flush_all()
         if workers > 1:
-            done = self._execute_parallel(shares, workers, deadline)
+            done = self._execute_parallel(shares, workers, deadline, done_before)
         else:
-            done = self._execute_sequential(deadline)
+            done = self._execute_sequential(deadline, done_before)
         self._update_rules()
         if self.line_ids.filtered(lambda line: line.state == "pending"):
-            return False
+            return False, done
         self.write(
             {
                 "state": "done",
@@ -243,7 +322,7 @@ class CustomerOffboardingRun(models.Model):
             }
         )
         self._checkpoint(done)
-        return True
+        return True, done
 
     def _get_pending_shares(self):
         """[[line ids in rule order]] of the shares with pending lines."""
@@ -253,19 +332,25 @@ class CustomerOffboardingRun(models.Model):
                 shares[line.id_from].append(line.id)
         return list(shares.values())
 
-    def _execute_sequential(self, deadline):
+    @staticmethod
+    def _past(deadline, last_range):
+        """Whether the next range, as long as the last one, would end after
+        ``deadline``."""
+        return bool(deadline) and time.monotonic() + last_range > deadline
+
+    def _execute_sequential(self, deadline, done=0):
         """Process the pending lines one range at a time; return how many."""
-        done = 0
         for line in self.line_ids.filtered(lambda line: line.state == "pending"):
             while line.state == "pending":
+                started = time.monotonic()
                 self._process_range(line)
                 done += 1
                 self._checkpoint(done)
-                if deadline and time.monotonic() > deadline:
+                if self._past(deadline, time.monotonic() - started):
                     return done
         return done
 
-    def _execute_parallel(self, shares, workers, deadline):
+    def _execute_parallel(self, shares, workers, deadline, done_before=0):
         """Process the shares in ``workers`` threads, one share at a time each;
         return how many ranges they processed.
 
@@ -279,7 +364,7 @@ class CustomerOffboardingRun(models.Model):
         queue = Queue()
         for line_ids in shares:
             queue.put(line_ids)
-        counter = {"done": 0, "errors": []}
+        counter = {"done": done_before, "errors": []}
         lock = threading.Lock()
         parent = threading.current_thread()
         threads = [
@@ -318,19 +403,22 @@ class CustomerOffboardingRun(models.Model):
         try:
             with self.env.registry.cursor() as cr:
                 Line = self.env(cr=cr)["customer.offboarding.run.line"]
-                while not (deadline and time.monotonic() > deadline):
+                last_range = 0.0
+                while not self._past(deadline, last_range):
                     try:
                         line_ids = queue.get_nowait()
                     except Empty:
                         return
                     for line in Line.browse(line_ids):
                         while line.state == "pending":
+                            started = time.monotonic()
                             self._process_range(line)
                             # The worker's own transaction, one per range.
                             cr.commit()  # pylint: disable=invalid-commit
                             with lock:
                                 counter["done"] += 1
-                            if deadline and time.monotonic() > deadline:
+                            last_range = time.monotonic() - started
+                            if self._past(deadline, last_range):
                                 return
         except Exception as error:  # noqa: BLE001 - reported by the run's thread
             _logger.exception("Offboarding run %s: a worker failed", self.id)
@@ -383,10 +471,12 @@ class CustomerOffboardingRun(models.Model):
                 rule.sudo().write(values)
 
     def _remaining_ranges(self):
-        width = self._get_id_range()
+        """Ranges left in every unfinished run (the scheduler's remaining)."""
         remaining = 0
-        for line in self.line_ids.filtered(lambda line: line.state == "pending"):
-            remaining += max(0, -(-(line.id_to - line.cursor) // width))
+        for run in self.search([("state", "=", "running")]):
+            width = run._get_id_range()
+            for line in run.line_ids.filtered(lambda line: line.state == "pending"):
+                remaining += max(1, -(-(line.id_to - line.cursor) // width))
         return remaining
 
     def _checkpoint(self, done):
@@ -403,24 +493,45 @@ class CustomerOffboardingRun(models.Model):
         """Move ``partner_ids`` as the rule's action says, step by step.
 
         ``states`` ({partner_id: status}) comes from the detection that locked
-        these partners.
+        these partners. Returns the ids of the partners that moved (a
+        customer whose notice waits for approval is not archived).
         """
         if not partner_ids:
-            return
+            return []
         company = rule.company_id
         partners = (
             self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
         )
+        moved = set()
         for operation in ACTION_STEPS[rule.action]:
-            self._apply_rule_step(rule, operation, partners, states)
-        if rule.activity_type_id:
-            self._schedule_rule_activities(rule, partners)
-        if rule.server_action_id:
-            rule.server_action_id.sudo().with_company(company).with_context(
-                active_model="res.partner",
-                active_ids=partners.ids,
-                active_id=partners.ids[0],
-            ).run()
+            moved |= self._apply_rule_step(rule, operation, partners, states)
+        moved_partners = partners.browse(sorted(moved))
+        if moved_partners and rule.activity_type_id:
+            self._schedule_rule_activities(rule, moved_partners)
+        if moved_partners and rule.server_action_id:
+            self._run_server_action(rule, moved_partners)
+        return moved_partners.ids
+
+    def _run_server_action(self, rule, partners):
+        """The rule's server action, on the customers it moved, with the rights
+        of the user who attached it (Odoo checks the action's groups against
+        that user), never as the scheduler's superuser."""
+        user = rule.server_action_user_id
+        if not user or not (user.active or user._is_superuser()):
+            raise UserError(
+                self.env._(
+                    "The server action of rule “%(rule)s” has nobody to run it as: "
+                    "attach it again.",
+                    rule=rule.name,
+                )
+            )
+        rule.server_action_id.with_user(user).with_company(
+            rule.company_id
+        ).with_context(
+            active_model="res.partner",
+            active_ids=partners.ids,
+            active_id=partners.ids[0],
+        ).run()
 
     def _schedule_rule_activities(self, rule, partners):
         """One owner activity per moved customer, created in one batch."""
@@ -445,7 +556,8 @@ class CustomerOffboardingRun(models.Model):
 
     def _apply_rule_step(self, rule, operation, partners, states):
         """Apply one step to the partners ``states`` shows in its source
-        states, then record their new status in ``states``."""
+        states, then record their new status in ``states``; return the ids
+        moved."""
         company = rule.company_id
         target, sources = OPERATIONS[operation]
         group = partners.browse([pid for pid in partners.ids if states[pid] in sources])
@@ -453,39 +565,52 @@ class CustomerOffboardingRun(models.Model):
             # A notice still waiting for approval keeps the customer retired.
             group -= group._offboarding_waiting_notice(company)
         if not group:
-            return
-        reason = rule.reason_id if operation in ("flag", "start") else False
+            return set()
         end_date = False
         if operation == "start":
             end_date = group._offboarding_resolve_end_date("start", None, company)
         group._offboarding_apply(
-            operation,
             company,
             states,
-            reason,
-            end_date,
-            False,
-            "rule",
-            rule=rule,
-            run=self,
+            Transition(
+                operation,
+                # The rule's reason names the cases it flags or starts; a
+                # retirement keeps the reason of an existing case and gives
+                # the rule's to the cases it opens.
+                reason=rule.reason_id if operation in ("flag", "start") else None,
+                open_reason=rule.reason_id,
+                end_date=end_date,
+                origin="rule",
+                rule=rule,
+                run=self,
+            ),
         )
         states.update(dict.fromkeys(group.ids, target))
+        return set(group.ids)
 
     def action_undo(self):
-        """Move back every customer this run moved and that has not moved since."""
+        """Move back every customer this run moved and that has not moved since.
+
+        The inverse of the run: customers it took from active go back to
+        active with their case closed as cancelled and no notice (they never
+        left, so no welcome back); the others go back to where they were,
+        with the dates of the undone steps cleared. Notices of the undone
+        moves that were not sent yet are cancelled; a later move is
+        announced again.
+        """
         self.ensure_one()
-        if not self.env.user.has_group(
-            "customer_offboarding.group_offboarding_manager"
-        ):
+        if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(self.env._("Only offboarding managers can undo a run."))
+        # The run's company must be one of the user's (record rules).
+        self.check_access("read")
         if self.state != "done" or self.undone_date:
             raise UserError(
                 self.env._("Only a finished run can be undone, and only once.")
             )
         note = self.env._("Undo of %(run)s.", run=self.name)
         undone = 0
-        for (company_id, last_to, first_from), partner_ids in self._get_moves().items():
-            company = self.env["res.company"].browse(company_id)
+        company = self.company_id
+        for (last_to, first_from), partner_ids in self._get_moves().items():
             partners = (
                 self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
             )
@@ -496,43 +621,52 @@ class CustomerOffboardingRun(models.Model):
             if not unmoved:
                 continue
             if first_from == "active":
-                operation = (
-                    "cancel" if last_to in ("at_risk", "retiring") else "reactivate"
-                )
                 unmoved._offboarding_apply(
-                    operation, company, states, False, False, note, "undo", run=self
+                    company,
+                    states,
+                    Transition(
+                        "cancel"
+                        if last_to in ("at_risk", "retiring")
+                        else "reactivate",
+                        note=note,
+                        origin="undo",
+                        run=self,
+                        closing_state="cancelled",
+                        notify=False,
+                    ),
                 )
             else:
                 unmoved._offboarding_revert(company, states, first_from, self, note)
             undone += len(unmoved)
         # The run is system-written (no write access for anyone): the manager
-        # check above is the gate.
+        # and company checks above are the gate.
         self.sudo().write(
             {"undone_date": fields.Datetime.now(), "undone_count": undone}
         )
         return True
 
     def _get_moves(self):
-        """{(company, last to_state, first from_state): partner ids} of this run."""
+        """{(last to_state, first from_state): partner ids} of this run, in its
+        company."""
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT c.company_id,
-                       (array_agg(e.to_state ORDER BY e.id DESC))[1],
+                SELECT (array_agg(e.to_state ORDER BY e.id DESC))[1],
                        (array_agg(e.from_state ORDER BY e.id))[1],
                        c.partner_id
                   FROM customer_offboarding_event e
                   JOIN customer_offboarding_case c ON c.id = e.case_id
-                 WHERE e.run_id = %s AND e.origin = 'rule'
-                 GROUP BY c.company_id, c.partner_id
+                 WHERE e.run_id = %s AND e.origin = 'rule' AND c.company_id = %s
+                 GROUP BY c.partner_id
                 """,
                 self.id,
+                self.company_id.id,
             )
         )
         moves = defaultdict(list)
-        for company_id, last_to, first_from, partner_id in rows:
-            moves[(company_id, last_to, first_from)].append(partner_id)
+        for last_to, first_from, partner_id in rows:
+            moves[(last_to, first_from)].append(partner_id)
         return moves
 
     def action_open_events(self):

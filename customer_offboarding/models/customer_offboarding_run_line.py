@@ -68,8 +68,13 @@ class CustomerOffboardingRunLine(models.Model):
                     run.as_of_date, self.cursor, range_end, lock=True
                 )
                 to_move = [pid for pid in matched if pid not in exempted]
-                run._apply_rule(rule, to_move, states=matched)
-                self._add_counts(matched, exempted, to_move, range_end)
+                moved = run._apply_rule(rule, to_move, states=matched)
+                # Counted as moved only what moved: a customer whose notice
+                # waits for approval stays where it is, and says why.
+                exempted.update(
+                    dict.fromkeys(set(to_move) - set(moved), "notice_waiting")
+                )
+                self._add_counts(matched, exempted, moved, range_end)
         except Exception as error:  # noqa: BLE001 - one rule must not stop the others
             if retry and isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                 raise

@@ -1,3 +1,5 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -8,13 +10,19 @@ from ..const import MANAGER_GROUP, REQUEST_SOURCES, REQUEST_STATES, USER_GROUP
 REACTIVATE_STATES = ("retired", "archived")
 CANCEL_STATES = ("at_risk", "retiring")
 
+_logger = logging.getLogger(__name__)
+
 
 class CustomerReactivationRequest(models.Model):
     _name = "customer.reactivation.request"
     _description = "Customer Reactivation Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "customer.offboarding.guard"]
     _order = "id desc"
     _check_company_auto = True
+    # The decision note is written by the decider; the rest by the request's
+    # own methods (submit, approve, refuse).
+    _offboarding_user_fields = ("decision_note",)
+    _offboarding_fixed_fields = ("company_id", "partner_id", "case_id")
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -56,7 +64,8 @@ class CustomerReactivationRequest(models.Model):
         "res.partner",
         string="Requested By",
         readonly=True,
-        help="Who is told of the decision: the customer, or the salesperson.",
+        help="Who is told of the decision: the customer, or the salesperson. "
+        "Nobody for automatic requests: the customer did not ask.",
     )
     decided_uid = fields.Many2one("res.users", string="Decided By", readonly=True)
     decision_date = fields.Datetime(string="Decided On", readonly=True)
@@ -105,7 +114,7 @@ class CustomerReactivationRequest(models.Model):
                         trigger, requester_id,
                         create_uid, create_date, write_uid, write_date)
                 SELECT c.partner_id, c.id, c.company_id, %(source)s, 'submitted',
-                       %(message)s, %(trigger)s, COALESCE(%(requester)s, c.partner_id),
+                       %(message)s, %(trigger)s, %(requester)s,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM customer_offboarding_case c
                  WHERE c.id = ANY(%(cases)s)
@@ -127,20 +136,36 @@ class CustomerReactivationRequest(models.Model):
         return requests
 
     def _after_submit(self):
-        """Auto-approve where the settings allow it, else ask the approvers."""
+        """Auto-approve where the settings allow it, else ask the approvers.
+
+        An auto-approval that fails (the customer moved meanwhile, a template
+        was deleted) leaves the request to a human: it runs inside the
+        customer's own request, mail or order, which must not fail for it.
+        """
         auto = self.filtered(
             lambda r: r.company_id.offboarding_auto_approve and r.tier != "high"
         )
         for request in self - auto:
             request._schedule_approval()
         for request in auto:
-            request.sudo()._approve(
-                self.env._("Approved automatically (mid and low tier setting).")
-            )
+            try:
+                with self.env.cr.savepoint():
+                    request.sudo()._approve(
+                        self.env._("Approved automatically (mid and low tier setting).")
+                    )
+            except Exception:  # noqa: BLE001 - reviewed by a human instead
+                _logger.exception(
+                    "Customer offboarding: request %s not approved automatically",
+                    request.id,
+                )
+                request._schedule_approval()
 
     def _schedule_approval(self):
         company = self.company_id
-        approver = (self.tier != "high" and self.case_id.user_id) or (
+        owner = self.case_id.user_id
+        if owner and not owner.has_group(USER_GROUP):
+            owner = None  # a salesperson who cannot open the request
+        approver = (self.tier != "high" and owner) or (
             company._offboarding_responsible()
         )
         if approver:
@@ -208,9 +233,7 @@ class CustomerReactivationRequest(models.Model):
     def _approve(self, note=None):
         self.ensure_one()
         case = self.case_id
-        partner = case.partner_id.with_company(case.company_id).with_context(
-            offboarding_closing_state="reactivated"
-        )
+        partner = case.partner_id.with_company(case.company_id)
         state = partner.offboarding_state
         if not case.is_open or state == "active":
             raise UserError(
@@ -223,10 +246,13 @@ class CustomerReactivationRequest(models.Model):
         note = (
             note or self.decision_note or self.env._("Reactivation request approved.")
         )
-        if state in REACTIVATE_STATES:
-            partner.offboarding_reactivate(note=note)
-        else:
-            partner.offboarding_cancel(note=note)
+        # A request closes the case as reactivated, even when it only calls
+        # off a notice period (a private argument, not a context key).
+        partner._offboarding_transition(
+            "reactivate" if state in REACTIVATE_STATES else "cancel",
+            note=note,
+            closing_state="reactivated",
+        )
         self.write(
             {
                 "state": "approved",
@@ -262,6 +288,13 @@ class CustomerReactivationRequest(models.Model):
                 }
             )
             request.activity_ids.action_feedback(feedback=reason)
+            if not request.requester_id:
+                # Automatic requests: the customer did not ask, nobody is told.
+                request.message_post(
+                    body=self.env._("Request refused: %(note)s", note=reason),
+                    subtype_xmlid="mail.mt_note",
+                )
+                continue
             request_lang = request.with_context(lang=request.requester_id.lang)
             request_lang.message_post(
                 body=request_lang.env._(

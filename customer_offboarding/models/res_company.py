@@ -1,6 +1,19 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..const import NOTICE_MODES
+from ..tools.guard import check_integer_values, check_range
+
+# Upper bounds of the day counts of Settings.
+OFFBOARDING_DAY_BOUNDS = {
+    "offboarding_notice_days": 3650,
+    "offboarding_call_days": 365,
+    "offboarding_reminder_days": 365,
+    "offboarding_retention_days": 36500,
+    "offboarding_link_days": 3650,
+    "offboarding_cooldown_days": 3650,
+}
 
 
 class ResCompany(models.Model):
@@ -107,6 +120,22 @@ class ResCompany(models.Model):
         "many days.",
     )
 
+    # The value-tier scheduled action's progress (written in SQL: a write of
+    # res.company may clear every worker's caches).
+    offboarding_tier_cursor = fields.Integer(
+        string="Value Tier Cursor",
+        readonly=True,
+        default=0,
+        help="Technical: the next partner id the value-tier scheduled action "
+        "computes in this company.",
+    )
+    offboarding_tier_date = fields.Date(
+        string="Value Tiers Computed On",
+        readonly=True,
+        help="The day the scheduled action last computed every value tier of "
+        "this company.",
+    )
+
     _sql_constraints = [
         (
             "offboarding_notice_days_positive",
@@ -133,6 +162,68 @@ class ResCompany(models.Model):
             "Offboarding day counts cannot be negative.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_integer_values(self, vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_integer_values(self, vals)
+        return super().write(vals)
+
+    @api.constrains(*OFFBOARDING_DAY_BOUNDS)
+    def _check_offboarding_days(self):
+        """Day counts whose dates stay in the calendar (notices compute end of
+        service + retention and + link validity)."""
+        for company in self:
+            for name, high in OFFBOARDING_DAY_BOUNDS.items():
+                check_range(company, name, 0, high)
+
+    @api.constrains("offboarding_tier_months")
+    def _check_offboarding_tier_months(self):
+        for company in self:
+            check_range(company, "offboarding_tier_months", 1, 1200)
+
+    @api.constrains("offboarding_manager_id", "offboarding_contact_id")
+    def _check_offboarding_people(self):
+        for company in self:
+            manager = company.offboarding_manager_id
+            if manager and company not in manager.sudo().company_ids:
+                raise ValidationError(
+                    self.env._(
+                        "The Offboarding Manager %(user)s does not work for "
+                        "%(company)s.",
+                        user=manager.name,
+                        company=company.name,
+                    )
+                )
+            contact = company.offboarding_contact_id
+            if contact.company_id and contact.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The Support Contact %(contact)s belongs to another company.",
+                        contact=contact.name,
+                    )
+                )
+
+    def _offboarding_set_tier_cursor(self, cursor, computed_on):
+        self.ensure_one()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_company
+                   SET offboarding_tier_cursor = %s,
+                       offboarding_tier_date = COALESCE(%s, offboarding_tier_date)
+                 WHERE id = %s
+                """,
+                cursor,
+                computed_on or None,
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["offboarding_tier_cursor", "offboarding_tier_date"])
 
     def _offboarding_retention_text(self):
         """What is kept and what is anonymized, in the current language."""

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
-from ..const import MAX_RUN_WORKERS
+from ..const import MANAGER_GROUP, MAX_RUN_WORKERS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -83,7 +84,21 @@ class ResConfigSettings(models.TransientModel):
                 )
 
     def action_offboarding_compute_tiers(self):
-        """Queue a recomputation of every value tier (the scheduled action runs it)."""
+        """Queue a recomputation of the current company's value tiers (the
+        scheduled action runs it in the background). Offboarding managers."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only offboarding managers can recompute value tiers.")
+            )
+        company = self.env.company
+        company.sudo()._offboarding_set_tier_cursor(0, False)
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_company SET offboarding_tier_date = NULL WHERE id = %s",
+                company.id,
+            )
+        )
+        company.invalidate_recordset(["offboarding_tier_date"])
         self.env.ref("customer_offboarding.ir_cron_compute_tiers").sudo()._trigger()
         return {
             "type": "ir.actions.client",

@@ -1,3 +1,4 @@
+import logging
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -6,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
@@ -15,21 +16,37 @@ from ..const import (
     CASE_OPEN_STATES,
     CLOSING_STATE,
     MANAGER_GROUP,
+    MAX_END_DAYS,
+    MAX_NOTE_LENGTH,
     NOTICE_ON_STATE,
     OPERATIONS,
     PARTNER_STATES,
     TIERS,
     USER_GROUP,
 )
+from ..tools.guard import MERGE_KEY, internal, is_internal
+from ..tools.transition import Transition
 
 # What a plain offboarding user may do, and from which states.
 USER_OPERATIONS = {"flag": ("active",), "cancel": ("at_risk",)}
 # Operations that open a new case when the partner has none, and so need a reason.
 REASON_OPERATIONS = ("flag", "start", "retire")
-# Context key set while the addon itself writes `active`, so that the
-# synchronisation with Odoo's own Archive/Unarchive actions stays out of the way.
-TRANSITION_CTX = "offboarding_transition"
+# Offboarding fields Odoo's partner merge copies between the merged contacts:
+# the destination keeps its own (see _offboarding_check_mergeable).
+MERGE_KEPT_FIELDS = (
+    "offboarding_state",
+    "offboarding_tier",
+    "offboarding_tier_override",
+)
 MAX_NAMES = 5
+
+_logger = logging.getLogger(__name__)
+# The case dates an undo back to a state clears: those of the later steps.
+REVERT_CLEARS = {
+    "at_risk": ("notice_date", "end_date", "retired_date", "archived_date"),
+    "retiring": ("retired_date", "archived_date"),
+    "retired": ("archived_date",),
+}
 
 
 class ResPartner(models.Model):
@@ -41,6 +58,9 @@ class ResPartner(models.Model):
         company_dependent=True,
         readonly=True,
         copy=False,
+        # Internal users only: a portal user reading its own partner must not
+        # learn that it is at risk before anybody told it.
+        groups="base.group_user",
         # Odoo indexes company-dependent columns (btree on the whole jsonb) by
         # default; lookups here read one company's key, which that index cannot
         # serve, and every status change would have to update it.
@@ -52,7 +72,9 @@ class ResPartner(models.Model):
         TIERS,
         string="Value Tier",
         company_dependent=True,
+        readonly=True,
         copy=False,
+        groups=USER_GROUP,
         index=False,
         help="How much personal attention offboarding this customer deserves: "
         "high (personal contact), mid (standard notice with a named contact), "
@@ -63,6 +85,8 @@ class ResPartner(models.Model):
         string="Value Tier Override",
         company_dependent=True,
         copy=False,
+        # Read by offboarding users; written by offboarding managers (write()).
+        groups=USER_GROUP,
         index=False,
         tracking=True,
         help="Set a tier by hand: it wins over the tier computed from revenue. "
@@ -73,14 +97,17 @@ class ResPartner(models.Model):
         string="Open Offboarding Case",
         compute="_compute_offboarding_case_id",
         search="_search_offboarding_case_id",
+        groups=USER_GROUP,
     )
     offboarding_reason_id = fields.Many2one(
         related="offboarding_case_id.reason_id",
         string="Offboarding Reason",
+        groups=USER_GROUP,
     )
     offboarding_end_date = fields.Date(
         related="offboarding_case_id.end_date",
         string="Service End Date",
+        groups=USER_GROUP,
     )
 
     offboarding_rule_match_id = fields.Many2one(
@@ -88,6 +115,7 @@ class ResPartner(models.Model):
         string="Matched by Offboarding Rule",
         compute="_compute_offboarding_rule_match_id",
         search="_search_offboarding_rule_match_id",
+        groups=USER_GROUP,
         help="Search only: the customers a rule would act on today.",
     )
 
@@ -96,6 +124,7 @@ class ResPartner(models.Model):
         string="In Offboarding Preview",
         compute="_compute_offboarding_rule_match_id",
         search="_search_offboarding_preview_id",
+        groups=MANAGER_GROUP,
         help="Search only: the customers a rule preview found.",
     )
 
@@ -176,10 +205,26 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("offboarding_state") not in (None, False, "active"):
-                raise UserError(self._offboarding_protected_message())
-            vals.pop("offboarding_state", None)
+        if not is_internal(self.env):
+            for vals in vals_list:
+                if vals.get("offboarding_state") not in (None, False, "active"):
+                    raise UserError(self._offboarding_protected_message())
+                vals.pop("offboarding_state", None)
+                if vals.get("offboarding_tier") and not self.env.su:
+                    # The superuser (data files, scripts) may seed a tier.
+                    raise UserError(self._offboarding_tier_protected_message())
+                if vals.get("offboarding_tier_override"):
+                    self._offboarding_check_tier_override_rights()
+            # Nor does a default of the context set them (Odoo's kanban
+            # quick-create in a status column sends default_offboarding_state):
+            # the context is rebuilt without those keys, which kwargs cannot do.
+            self = self.with_context(  # pylint: disable=context-overridden
+                {
+                    key: value
+                    for key, value in self.env.context.items()
+                    if key.removeprefix("default_") not in MERGE_KEPT_FIELDS
+                }
+            )
         for vals in vals_list:
             if vals.get("offboarding_tier_override"):
                 vals["offboarding_tier"] = vals["offboarding_tier_override"]
@@ -189,9 +234,10 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        if "offboarding_state" in vals and not self.env.context.get(TRANSITION_CTX):
-            raise UserError(self._offboarding_protected_message())
-        follow_active = "active" in vals and not self.env.context.get(TRANSITION_CTX)
+        own = is_internal(self.env)
+        if not own:
+            vals = self._offboarding_check_write(vals)
+        follow_active = "active" in vals and not own
         changed = self
         if follow_active:
             changed = self.with_context(active_test=False).filtered(
@@ -199,24 +245,73 @@ class ResPartner(models.Model):
             )
         if vals.get("offboarding_tier_override"):
             vals = dict(vals, offboarding_tier=vals["offboarding_tier_override"])
-        res = super().write(vals)
+        if not own and set(vals) <= {"offboarding_tier_override", "offboarding_tier"}:
+            # The override is the offboarding managers' (checked above), who
+            # may lack Odoo's right to edit contacts: written as superuser
+            # once their read access is checked; tracked under their name.
+            self.check_access("read")
+            res = super(ResPartner, self.sudo()).write(vals)
+        else:
+            res = super().write(vals)
         if (
             "offboarding_tier_override" in vals
             and not vals["offboarding_tier_override"]
         ):
             # Back to the computed tier.
-            self.commercial_partner_id._offboarding_compute_tiers(self.env.company)
+            self.sudo().commercial_partner_id._offboarding_compute_tiers(
+                self.env.company
+            )
         if "parent_id" in vals:
             self._offboarding_sync_from_commercial()
         if follow_active and changed:
             changed._offboarding_follow_native_active(bool(vals["active"]))
         return res
 
+    def _offboarding_check_write(self, vals):
+        """The values a caller may write: the status and the computed tier
+        only through the lifecycle and the tier computation (a write of the
+        current value changes nothing and is dropped), the override only by
+        an offboarding manager. Returns the values left to write."""
+        if is_internal(self.env, MERGE_KEY):
+            # Odoo's partner merge copies every field between the contacts:
+            # the destination keeps its own offboarding values.
+            return {k: v for k, v in vals.items() if k not in MERGE_KEPT_FIELDS}
+        vals = dict(vals)
+        for name, message in (
+            ("offboarding_state", self._offboarding_protected_message),
+            ("offboarding_tier", self._offboarding_tier_protected_message),
+        ):
+            if name not in vals or (name == "offboarding_tier" and self.env.su):
+                continue
+            new_value = vals.pop(name) or self._fields[name].convert_to_cache(
+                False, self
+            )
+            if name == "offboarding_state":
+                new_value = new_value or "active"
+            if any(value != new_value for value in self.sudo().mapped(name)):
+                raise UserError(message())
+        if "offboarding_tier_override" in vals:
+            self._offboarding_check_tier_override_rights()
+        return vals
+
+    def _offboarding_check_tier_override_rights(self):
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        raise AccessError(
+            self.env._("Only offboarding managers can set a customer's value tier.")
+        )
+
     def _offboarding_protected_message(self):
         return self.env._(
             "The offboarding status changes only through the offboarding actions "
             "(Flag, Start Offboarding, Retire, Archive, Reactivate, Cancel), "
             "so that every change is recorded."
+        )
+
+    def _offboarding_tier_protected_message(self):
+        return self.env._(
+            "The value tier is computed from revenue: set the Value Tier "
+            "Override instead."
         )
 
     # ------------------------------------------------------------------
@@ -270,42 +365,62 @@ class ResPartner(models.Model):
 
     def offboarding_flag(self, reason_code, note=None):
         """Mark these customers at risk (active → at_risk) for a reason."""
-        return self._offboarding_run("flag", reason_code=reason_code, note=note)
+        return self._offboarding_transition("flag", reason_code=reason_code, note=note)
 
     def offboarding_start(self, reason_code, end_date=None, note=None):
         """Start the notice period (→ retiring) ending on ``end_date``."""
-        return self._offboarding_run(
+        return self._offboarding_transition(
             "start", reason_code=reason_code, end_date=end_date, note=note
         )
 
     def offboarding_retire(self, note=None, reason_code=None):
         """Stop serving these customers (→ retired)."""
-        return self._offboarding_run("retire", reason_code=reason_code, note=note)
+        return self._offboarding_transition(
+            "retire", reason_code=reason_code, note=note
+        )
 
     def offboarding_archive(self, note=None):
         """Archive retired customers with the contacts and portal users of them."""
-        return self._offboarding_run("archive", note=note)
+        return self._offboarding_transition("archive", note=note)
 
     def offboarding_reactivate(self, note=None):
         """Bring retired or archived customers back (→ active)."""
-        return self._offboarding_run("reactivate", note=note)
+        return self._offboarding_transition("reactivate", note=note)
 
     def offboarding_cancel(self, note=None):
         """Call off an offboarding that has not retired the customer yet."""
-        return self._offboarding_run("cancel", note=note)
+        return self._offboarding_transition("cancel", note=note)
 
     # ------------------------------------------------------------------
     # Lifecycle engine
     # ------------------------------------------------------------------
 
-    def _offboarding_run(
-        self, operation, reason_code=None, end_date=None, note=None, origin="manual"
+    def _offboarding_transition(
+        self,
+        operation,
+        reason_code=None,
+        end_date=None,
+        note=None,
+        closing_state=None,
     ):
-        """Validate everything, then apply ``operation``; on error, write nothing."""
+        """Validate everything, then apply ``operation``; on error, write nothing.
+
+        The caller's rights are checked here (group, operation, read access to
+        each customer, company); the writes are then done as superuser, so the
+        offboarding roles are enough whatever the user's rights on contacts.
+        ``closing_state`` is for the addon's own callers (a reactivation
+        request): it is no argument of the public methods.
+        """
         self._offboarding_check_group()
-        # Seeing the partner is enough to change its offboarding status; archiving
-        # and reactivating also write the partner itself.
-        self.check_access("write" if operation in ("archive", "reactivate") else "read")
+        missing = self - self.exists()
+        if missing:
+            raise MissingError(
+                self.env._(
+                    "These contacts do not exist or were deleted: %(ids)s.",
+                    ids=", ".join(str(pid) for pid in missing.ids),
+                )
+            )
+        self.check_access("read")
         # Archived partners are offboarded too (reactivation), but the searches
         # made on their behalf must keep Odoo's default of active records only.
         partners = self.with_context(
@@ -313,20 +428,36 @@ class ResPartner(models.Model):
         ).commercial_partner_id.with_context(active_test=True)
         if not partners:
             return True
+        partners.check_access("read")
         company = self.env.company
         note = self._offboarding_clean_note(note)
         reason = self._offboarding_resolve_reason(operation, reason_code)
         end_date = self._offboarding_resolve_end_date(operation, end_date, company)
         partners._offboarding_check_company(company)
-        states = partners._offboarding_read_states(company)
+        states = partners.sudo()._offboarding_read_states(company)
         partners._offboarding_check_legal(operation, states)
         self._offboarding_check_operation_rights(operation, states)
         if operation == "archive":
-            partners._offboarding_check_archivable(company)
+            partners.sudo()._offboarding_check_archivable(company)
         partners.sudo()._offboarding_apply(
-            operation, company, states, reason, end_date, note, origin
+            company,
+            states,
+            Transition(
+                operation,
+                reason=reason,
+                open_reason=self._offboarding_default_reason(operation, reason),
+                end_date=end_date,
+                note=note,
+                closing_state=closing_state,
+            ),
         )
         return True
+
+    def _offboarding_default_reason(self, operation, reason):
+        """The reason of a case a move opens without being given one."""
+        if reason or operation not in REASON_OPERATIONS:
+            return reason
+        return self.env.ref("customer_offboarding.reason_other")
 
     def _offboarding_check_group(self):
         if self.env.su or self.env.user.has_group(USER_GROUP):
@@ -339,10 +470,14 @@ class ResPartner(models.Model):
         )
 
     def _offboarding_check_operation_rights(self, operation, states):
-        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
-            return
         allowed = USER_OPERATIONS.get(operation, ())
         if all(state in allowed for state in states.values()):
+            self._offboarding_check_group()
+            return
+        self._offboarding_check_manager(operation)
+
+    def _offboarding_check_manager(self, operation):
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
             return
         raise AccessError(
             self.env._(
@@ -370,6 +505,13 @@ class ResPartner(models.Model):
             return False
         if not isinstance(note, str):
             raise UserError(self.env._("The offboarding note must be text."))
+        if len(note) > MAX_NOTE_LENGTH:
+            raise UserError(
+                self.env._(
+                    "The offboarding note is too long: at most %(max)s characters.",
+                    max=MAX_NOTE_LENGTH,
+                )
+            )
         return note.strip() or False
 
     @api.model
@@ -400,9 +542,11 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
         if end_date in (None, False, ""):
             return today + timedelta(days=company.offboarding_notice_days)
+        if isinstance(end_date, str) and len(end_date.strip()) != 10:
+            end_date = None  # Odoo would read the first ten characters only
         try:
-            end_date = fields.Date.to_date(end_date)
-        except (TypeError, ValueError):
+            end_date = end_date and fields.Date.to_date(end_date)
+        except (TypeError, ValueError, OverflowError):
             end_date = None
         if not end_date:
             raise UserError(
@@ -412,6 +556,14 @@ class ResPartner(models.Model):
             raise UserError(
                 self.env._(
                     "The service end date %(date)s is in the past.",
+                    date=fields.Date.to_string(end_date),
+                )
+            )
+        if end_date > today + timedelta(days=MAX_END_DAYS):
+            raise UserError(
+                self.env._(
+                    "The service end date %(date)s is too far ahead: give a date "
+                    "within ten years.",
                     date=fields.Date.to_string(end_date),
                 )
             )
@@ -567,36 +719,30 @@ class ResPartner(models.Model):
             )
         )
 
-    def _offboarding_apply(
-        self,
-        operation,
-        company,
-        states,
-        reason,
-        end_date,
-        note,
-        origin,
-        rule=None,
-        run=None,
-    ):
+    def _offboarding_apply(self, company, states, transition):
         """Write cases, status, archive side effects, events and chatter.
 
         Set-based: a fixed number of SQL statements whatever the batch size,
         then one cache invalidation. Rules, buttons and scripts all land here.
         """
-        reason = reason or self.env["customer.offboarding.reason"]
+        operation = transition.operation
+        target, sources = OPERATIONS[operation]
+        reason = transition.reason or self.env["customer.offboarding.reason"]
         self.env.flush_all()
-        source = {"rule": rule.id if rule else None, "run": run.id if run else None}
-        case_values = self._offboarding_case_values(operation, reason, end_date)
-        opening = case_values if OPERATIONS[operation][0] != "active" else None
+        case_values = self._offboarding_case_values(transition)
+        opening = case_values if target != "active" else None
         cases, finished = self._offboarding_get_cases(
-            company, states, reason, source, final=opening
+            company,
+            states,
+            reason or transition.open_reason,
+            transition.source,
+            final=opening,
         )
-        self._offboarding_write_state(company, *OPERATIONS[operation])
+        self._offboarding_write_state(company, target, sources)
         case_records = self.env["customer.offboarding.case"].browse(
             [case[0] for case in cases.values()]
         )
-        if operation == "archive" and origin != "odoo_archive":
+        if operation == "archive" and transition.origin != "odoo_archive":
             self._offboarding_archive_family(case_records)
         if operation == "reactivate":
             archived = self.filtered(lambda p: states[p.id] == "archived")
@@ -605,32 +751,31 @@ class ResPartner(models.Model):
         self._offboarding_update_cases(
             case_records.browse(set(case_records.ids) - finished), case_values
         )
-        self._offboarding_log(
-            OPERATIONS[operation][0],
-            company,
-            cases,
-            states,
-            reason,
-            note,
-            origin,
-            source,
-        )
+        self._offboarding_log(target, company, cases, states, reason, transition)
         self.env.invalidate_all()
+        Notice = self.env["customer.offboarding.notice"]
+        if target == "active":
+            # The case is closed: what it had not sent yet will not be sent.
+            Notice._cancel_pending(case_records)
         kind = NOTICE_ON_STATE.get(case_values["state"])
-        if kind and origin != "odoo_archive":
-            self.env["customer.offboarding.notice"]._queue(case_records, kind)
+        if kind and transition.notify:
+            Notice._queue(case_records, kind)
 
     def _offboarding_revert(self, company, states, target, run, note):
         """Put partners back to ``target`` to undo a rule run (not a lifecycle move).
 
         Only an undo may go backwards inside a case: it bumps the case revision,
         so the ledger key (case, to_state, revision) stays unique and a later
-        run may move the partner forward again.
+        run may move the partner forward again (and announce it again: notices
+        are unique per revision too). The dates the undone steps set are
+        cleared, and their notices not sent yet are cancelled.
         """
         self.env.flush_all()
         Reason = self.env["customer.offboarding.reason"]
-        source = {"rule": None, "run": run.id}
-        cases, _finished = self._offboarding_get_cases(company, states, Reason, source)
+        transition = Transition("revert", note=note, origin="undo", run=run)
+        cases, _finished = self._offboarding_get_cases(
+            company, states, Reason, transition.source
+        )
         self._offboarding_write_state(company, target, tuple(set(states.values())))
         # The update below bumps the revision the ledger rows are keyed on.
         cases = {
@@ -642,24 +787,30 @@ class ResPartner(models.Model):
         )
         archived = self.filtered(lambda p: states[p.id] == "archived")
         archived._offboarding_restore_family(case_records)
+        self.env["customer.offboarding.notice"]._cancel_pending(
+            case_records, after_state=target
+        )
         self.env.flush_all()
+        cleared = SQL(", ").join(
+            SQL("%s = NULL", SQL.identifier(name))
+            for name in REVERT_CLEARS.get(target, ())
+        )
         self.env.execute_query(
             SQL(
                 """
                 UPDATE customer_offboarding_case
                    SET state = %(target)s, revision = revision + 1,
-                       write_uid = %(uid)s, write_date = %(now)s
+                       write_uid = %(uid)s, write_date = %(now)s %(cleared)s
                  WHERE id = ANY(%(ids)s)
                 """,
                 target=target,
                 uid=self.env.uid,
                 now=fields.Datetime.now(),
                 ids=case_records.ids,
+                cleared=SQL(", %s", cleared) if REVERT_CLEARS.get(target) else SQL(),
             )
         )
-        self._offboarding_log(
-            target, company, cases, states, Reason, note, "undo", source
-        )
+        self._offboarding_log(target, company, cases, states, Reason, transition)
         self.env.invalidate_all()
 
     def _offboarding_get_cases(self, company, states, reason, source, final=None):
@@ -809,35 +960,28 @@ class ResPartner(models.Model):
         )
         self.env["res.partner"].invalidate_model(["offboarding_state"])
 
-    def _offboarding_case_values(self, operation, reason, end_date):
+    def _offboarding_case_values(self, transition):
         """The case columns a transition sets: state and the matching date."""
         today = fields.Date.context_today(self)
-        target = OPERATIONS[operation][0]
+        target = OPERATIONS[transition.operation][0]
         if target == "active":
             values = {
-                "state": self._offboarding_closing_state(operation),
+                "state": transition.closing_state
+                or CLOSING_STATE[transition.operation],
                 "closed_date": today,
             }
         else:
             values = {"state": target}
-            if reason:
-                values["reason_id"] = reason.id
+            if transition.reason:
+                values["reason_id"] = transition.reason.id
             if target == "retiring":
-                values.update(notice_date=today, end_date=end_date)
+                values.update(notice_date=today, end_date=transition.end_date)
             elif target == "retired":
                 values["retired_date"] = today
             elif target == "archived":
                 values["archived_date"] = today
         values.update(write_uid=self.env.uid, write_date=fields.Datetime.now())
         return values
-
-    def _offboarding_closing_state(self, operation):
-        """How a case closes: a reactivation request closes it as reactivated
-        even when it only calls off a notice period."""
-        closing = self.env.context.get("offboarding_closing_state")
-        if closing in CLOSING_STATE.values():
-            return closing
-        return CLOSING_STATE[operation]
 
     def _offboarding_update_cases(self, cases, values):
         """Write the transition's values on existing cases, in one statement."""
@@ -910,8 +1054,8 @@ class ResPartner(models.Model):
             users.write({"active": False})
         cases.invalidate_recordset(["archived_partner_ids", "archived_user_ids"])
         # active_test=True: Odoo's linked-user check must only see active users.
-        (self | children).with_context(
-            active_test=True, **{TRANSITION_CTX: True}
+        internal(
+            (self | children).with_context(active_test=True)
         )._offboarding_write_active(False)
 
     def _offboarding_restore_family(self, cases):
@@ -920,7 +1064,7 @@ class ResPartner(models.Model):
             return
         own_cases = cases.filtered(lambda c: c.partner_id in self)
         partners = self | own_cases.archived_partner_ids
-        partners.with_context(**{TRANSITION_CTX: True})._offboarding_write_active(True)
+        internal(partners)._offboarding_write_active(True)
         own_cases.archived_user_ids.write({"active": True})
 
     def _offboarding_write_active(self, active):
@@ -953,10 +1097,9 @@ class ResPartner(models.Model):
         self.invalidate_recordset(["active", "write_uid", "write_date"])
         self.modified(["active"])
 
-    def _offboarding_log(
-        self, target, company, cases, states, reason, note, origin, source
-    ):
-        """Append one ledger event per partner and a chatter line on both sides."""
+    def _offboarding_log(self, target, company, cases, states, reason, transition):
+        """Append one ledger event per partner and a chatter line on its partner."""
+        note, source = transition.note, transition.source
         now = fields.Datetime.now()
         partner_ids = self.ids
         case_ids = [cases[pid][0] for pid in partner_ids]
@@ -979,7 +1122,7 @@ class ResPartner(models.Model):
                 uid=self.env.uid,
                 now=now,
                 note=note or None,
-                origin=origin,
+                origin=transition.origin,
                 rule=source["rule"],
                 run=source["run"],
                 cases=case_ids,
@@ -1088,64 +1231,170 @@ class ResPartner(models.Model):
     def _offboarding_follow_native_active(self, active):
         """Keep the status in line when Odoo's Archive/Unarchive action is used.
 
-        Archiving walks the legal path to Archived (through Retired) in the
-        partner's company; unarchiving reactivates it in every company that had
-        archived it. Both are logged as events with their own origin.
+        Only customers being offboarded are concerned: a contact nobody
+        offboards is archived and restored as Odoo does, with no case and no
+        event. Both directions check the caller's offboarding rights first
+        and are logged as events with their own origin.
         """
-        partners = self.filtered(lambda p: p.commercial_partner_id == p).sudo()
+        partners = self.filtered(lambda p: p.commercial_partner_id == p)
         if not partners:
             return
+        statuses = partners._offboarding_statuses()
+        if not statuses:
+            return
         if active:
-            partners._offboarding_follow_unarchive()
+            partners._offboarding_follow_unarchive(statuses)
         else:
-            partners._offboarding_follow_archive()
+            partners._offboarding_follow_archive(statuses)
 
-    def _offboarding_follow_archive(self):
+    def _offboarding_statuses(self):
+        """{(partner_id, company_id): status} of these partners, where not active."""
+        self.flush_recordset(["offboarding_state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id, s.key::int, s.value
+                  FROM res_partner p, jsonb_each_text(p.offboarding_state) s
+                 WHERE p.id = ANY(%(ids)s) AND s.value != 'active'
+                """,
+                ids=self.ids,
+            )
+        )
+        return {(pid, cid): state for pid, cid, state in rows}
+
+    def _offboarding_company_names(self, company_ids):
+        companies = self.env["res.company"].sudo().browse(sorted(company_ids))
+        return ", ".join(companies.mapped("name"))
+
+    def _offboarding_follow_archive(self, statuses):
+        """Odoo's Archive on customers being offboarded in their company (the
+        current one for shared contacts) walks the legal path to Archived
+        there (through Retired), with the checks of Archive Customer: an
+        offboarding manager, no notice waiting for approval. A customer
+        another company still serves through a notice period (at risk,
+        retiring) is refused, naming it: archiving is global."""
+        home = {
+            partner.id: (partner.company_id or self.env.company).id for partner in self
+        }
+        serving = {
+            cid
+            for (pid, cid), state in statuses.items()
+            if cid != home[pid] and state in ("at_risk", "retiring")
+        }
+        if serving:
+            raise UserError(
+                self.env._(
+                    "Cannot archive %(partners)s: %(companies)s is offboarding them "
+                    "and still serves them. Archiving a contact is global: that "
+                    "company retires them first.",
+                    partners=self._offboarding_names(
+                        self.browse({pid for (pid, cid) in statuses if cid in serving})
+                    ),
+                    companies=self._offboarding_company_names(serving),
+                )
+            )
         note = self.env._("Archived with Odoo's Archive action.")
         by_company = defaultdict(lambda: self.browse())
         for partner in self:
-            by_company[partner.company_id or self.env.company] |= partner
-        for company, partners in by_company.items():
-            partners.with_company(company)._offboarding_follow_archive_in(company, note)
+            if statuses.get((partner.id, home[partner.id]), "archived") != "archived":
+                by_company[home[partner.id]] |= partner
+        for company_id, partners in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            partners._offboarding_check_manager("archive")
+            partners._offboarding_check_notices_sent(company)
+            partners.sudo().with_company(company)._offboarding_follow_archive_in(
+                company, note
+            )
 
     def _offboarding_follow_archive_in(self, company, note):
         states = self._offboarding_read_states(company)
         to_retire = self.filtered(lambda p: states[p.id] in OPERATIONS["retire"][1])
         if to_retire:
-            reason = self._offboarding_resolve_reason("retire", None)
             to_retire._offboarding_apply(
-                "retire", company, states, reason, False, note, "odoo_archive"
+                company,
+                states,
+                Transition(
+                    "retire",
+                    open_reason=self.env.ref("customer_offboarding.reason_other"),
+                    note=note,
+                    origin="odoo_archive",
+                ),
             )
             states = self._offboarding_read_states(company)
         to_archive = self.filtered(lambda p: states[p.id] == "retired")
         if to_archive:
             to_archive._offboarding_apply(
-                "archive", company, states, False, False, note, "odoo_archive"
+                company,
+                states,
+                Transition("archive", note=note, origin="odoo_archive"),
             )
 
-    def _offboarding_follow_unarchive(self):
+    def _offboarding_follow_unarchive(self, statuses):
+        """Odoo's Unarchive reactivates customers offboarding archived, in every
+        company that archived them, with no welcome-back notice. Refused,
+        naming them, where a company that archived them is not one of the
+        user's (the status is per company, `active` is global); what
+        offboarding archived (not Odoo's Archive action) needs an
+        offboarding manager, as Reactivate does."""
+        archived = defaultdict(set)
+        for (pid, cid), state in statuses.items():
+            if state == "archived":
+                archived[cid].add(pid)
+        if not archived:
+            return
+        if not self.env.su:
+            foreign = set(archived) - set(self.env.user.company_ids.ids)
+            if foreign:
+                raise UserError(
+                    self.env._(
+                        "Cannot unarchive %(partners)s: %(companies)s archived them "
+                        "as offboarded customers, and only their users can bring "
+                        "them back.",
+                        partners=self._offboarding_names(
+                            self.browse(set().union(*(archived[c] for c in foreign)))
+                        ),
+                        companies=self._offboarding_company_names(foreign),
+                    )
+                )
+            if self._offboarding_archived_by_offboarding(archived):
+                self._offboarding_check_manager("reactivate")
         note = self.env._("Unarchived with Odoo's Unarchive action.")
-        self.flush_recordset(["offboarding_state"])
+        for company_id, partner_ids in archived.items():
+            company = self.env["res.company"].browse(company_id)
+            partners = self.browse(partner_ids).sudo().with_company(company)
+            states = partners._offboarding_read_states(company)
+            partners._offboarding_apply(
+                company,
+                states,
+                Transition(
+                    "reactivate", note=note, origin="odoo_archive", notify=False
+                ),
+            )
+
+    def _offboarding_archived_by_offboarding(self, archived):
+        """Whether any of ``archived`` ({company_id: partner ids}) was archived
+        by offboarding itself rather than by Odoo's Archive action."""
+        pairs = [(cid, pid) for cid, pids in archived.items() for pid in pids]
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT p.id, s.key::int
-                  FROM res_partner p, jsonb_each_text(p.offboarding_state) s
-                 WHERE p.id = ANY(%(ids)s) AND s.value = 'archived'
+                SELECT 1
+                  FROM unnest(%(companies)s::int[], %(partners)s::int[])
+                       AS a(company_id, partner_id)
+                  JOIN customer_offboarding_case c
+                    ON c.company_id = a.company_id AND c.partner_id = a.partner_id
+                   AND c.state = 'archived'
+                  JOIN customer_offboarding_event e
+                    ON e.case_id = c.id AND e.to_state = 'archived'
+                   AND e.revision = c.revision
+                 WHERE e.origin != 'odoo_archive'
+                 LIMIT 1
                 """,
-                ids=self.ids,
+                companies=[pair[0] for pair in pairs],
+                partners=[pair[1] for pair in pairs],
             )
         )
-        by_company = defaultdict(set)
-        for partner_id, company_id in rows:
-            by_company[company_id].add(partner_id)
-        for company_id, partner_ids in by_company.items():
-            company = self.env["res.company"].browse(company_id)
-            partners = self.browse(partner_ids).with_company(company)
-            states = partners._offboarding_read_states(company)
-            partners._offboarding_apply(
-                "reactivate", company, states, False, False, note, "odoo_archive"
-            )
+        return bool(rows)
 
     # ------------------------------------------------------------------
     # Value tiers (computed in batches, never a stored compute)
@@ -1253,14 +1502,31 @@ class ResPartner(models.Model):
     # Automatic reactivation requests (new activity of an offboarded customer)
     # ------------------------------------------------------------------
 
-    def _offboarding_request_on_activity(self, trigger):
+    def _offboarding_request_on_activity(self, trigger, companies=None):
         """A retiring, retired or archived customer is active again (new order,
-        inbound email): open an automatic reactivation request in each company
-        that offboards it."""
+        inbound email): open an automatic reactivation request in each of
+        ``companies`` (default: every company) that offboards it.
+
+        Called from Odoo's own flows (the mail gateway, order confirmation):
+        it never makes them fail. An error is logged and the flow goes on
+        without the request.
+        """
+        try:
+            with self.env.cr.savepoint():
+                self._offboarding_submit_automatic_requests(trigger, companies)
+        except Exception:  # noqa: BLE001 - the customer's mail or order comes first
+            _logger.exception(
+                "Customer offboarding: no automatic reactivation request for "
+                "partners %s (%s)",
+                self.ids,
+                trigger,
+            )
+
+    def _offboarding_submit_automatic_requests(self, trigger, companies):
         commercial_ids = self.with_context(active_test=False).commercial_partner_id.ids
         if not commercial_ids:
             return
-        self.env["res.partner"].flush_model(["offboarding_state"])
+        self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
@@ -1268,8 +1534,11 @@ class ResPartner(models.Model):
                   FROM customer_offboarding_case c
                  WHERE c.partner_id = ANY(%(ids)s)
                    AND c.state IN ('retiring', 'retired', 'archived')
+                   AND (%(companies)s::int[] IS NULL
+                        OR c.company_id = ANY(%(companies)s::int[]))
                 """,
                 ids=commercial_ids,
+                companies=companies.ids if companies is not None else None,
             )
         )
         if not rows:
@@ -1285,39 +1554,60 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_offboarding_compute_tiers(self):
-        """Scheduled action: recompute value tiers of every company in id ranges,
-        one transaction per range, resuming from its cursor when cut short."""
-        ICP = self.env["ir.config_parameter"].sudo()
-        cursor_key = "customer_offboarding.tier_cursor"
+        """Scheduled action: recompute the value tiers of every company once a
+        day, in id ranges, one transaction per range, within the call's time
+        budget (the scheduler calls again while ranges remain). Each
+        company's cursor is kept on the company: a pass cut short resumes
+        where it stopped."""
         Run = self.env["customer.offboarding.run"]
-        budget = Run._get_time_budget()
-        started = time.monotonic()
+        deadline = Run._get_deadline("customer_offboarding.ir_cron_compute_tiers")
+        if deadline is None:
+            return
         step = Run._get_id_range()
         bound = self.env["customer.offboarding.rule"]._get_id_bound()
-        companies = self.env["res.company"].sudo().search([], order="id")
-        company_id, id_from = (
-            int(x) for x in (ICP.get_param(cursor_key) or "0:0").split(":")
+        today = fields.Date.context_today(self)
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("offboarding_tier_date", "=", False),
+                    ("offboarding_tier_date", "<", today),
+                ],
+                order="id",
+            )
         )
-        todo = [c for c in companies if c.id >= company_id]
-        total = len(todo) * max(1, -(-bound // step))
+        remaining = sum(
+            max(1, -(-(bound - company.offboarding_tier_cursor) // step))
+            for company in companies
+        )
         done = 0
-        for company in todo:
-            start = id_from if company.id == company_id else 0
-            for low in range(start, bound, step):
+        for company in companies:
+            low = company.offboarding_tier_cursor
+            while True:
+                started = time.monotonic()
                 self.sudo().with_company(company)._offboarding_compute_tiers(
                     company, low, low + step
                 )
+                low += step
+                finished = low >= bound
+                company._offboarding_set_tier_cursor(
+                    0 if finished else low, today if finished else False
+                )
                 done += 1
-                ICP.set_param(cursor_key, f"{company.id}:{low + step}")
-                self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
+                remaining -= 1
+                self.env["ir.cron"]._notify_progress(
+                    done=done, remaining=max(0, remaining)
+                )
                 if Run._can_commit():
+                    # One transaction per range: a killed pass keeps what it
+                    # finished and resumes from the company's cursor.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
-                if budget and time.monotonic() - started > budget:
-                    self.env.ref(
-                        "customer_offboarding.ir_cron_compute_tiers"
-                    ).sudo()._trigger()
+                if finished:
+                    break
+                if Run._past(deadline, time.monotonic() - started):
                     return
-        ICP.set_param(cursor_key, "0:0")
 
     @api.model
     def _offboarding_last_activity_sql(self, partner_ids):

@@ -1,3 +1,6 @@
+import uuid
+from unittest.mock import patch
+
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError
@@ -128,37 +131,79 @@ class TestReactivation(OffboardingCommon):
                 }
             )
 
+    def _receive(self, email_from, thread=None, subject="Again"):
+        """A mail received through Odoo's mail gateway (as fetchmail does)."""
+        raw = (
+            f"From: {email_from}\r\n"
+            "To: sales@example.com\r\n"
+            f"Subject: {subject}\r\n"
+            f"Message-ID: <{uuid.uuid4()}@example.com>\r\n"
+            "Date: Tue, 01 Dec 2026 09:00:00 +0000\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Can we work together again?\r\n"
+        )
+        return self.env["mail.thread"].message_process(
+            "res.partner", raw.encode(), thread_id=(thread or self.customers[2]).id
+        )
+
     def test_inbound_email_opens_an_automatic_request(self):
         """A retired customer writing to us opens one request; active ones none."""
         retired, active = self.customers[1:3]
+        retired.email = "retired@example.com"
+        active.email = "active@example.com"
         self._move(retired, "retired")
         for partner in (retired, retired, active):
-            partner.message_post(
-                body="Can we work together again?",
-                message_type="email",
-                author_id=partner.id,
-                subtype_xmlid="mail.mt_comment",
-            )
+            self._receive(f"{partner.name} <{partner.email}>", thread=partner)
         requests = self.Request.search([("partner_id", "in", (retired | active).ids)])
         self.assertEqual(requests.partner_id, retired)
         self.assertEqual((requests.source, requests.state), ("automatic", "submitted"))
         self.assertEqual(requests.trigger, "Inbound email")
+        self.assertFalse(requests.requester_id, "the customer did not ask")
 
     def test_inbound_email_from_an_archived_customer_is_matched_by_address(self):
+        """The gateway matches active partners only: an archived customer is
+        found by its address."""
         self._move(self.customer, "archived")
-        self.env["mail.message"].create(
-            {
-                "model": "res.partner",
-                "res_id": self.customers[1].id,
-                "message_type": "email",
-                # The mail gateway finds no (active) author for this address.
-                "author_id": False,
-                "email_from": f"Old Friend <{self.customer.email}>",
-                "body": "hello again",
-            }
-        )
+        self._receive(f"Old Friend <{self.customer.email}>")
         request = self.Request.search([("partner_id", "=", self.customer.id)])
         self.assertEqual(request.source, "automatic")
+
+    def test_a_forged_inbound_email_opens_no_request(self):
+        """A message of type email posted over RPC by a user, with the customer as
+        author, is not the customer writing: no request, even with auto-approval."""
+        self.company.offboarding_auto_approve = True
+        self._move(self.customer, "retired")
+        plain = self.plain_user
+        self.customer.with_user(plain).message_post(
+            body="I never wrote this",
+            message_type="email",
+            author_id=self.customer.id,
+        )
+        # Nor through the gateway called by a user who is no administrator.
+        raw = (
+            f"From: {self.customer.email}\r\nTo: sales@example.com\r\n"
+            f"Message-ID: <{uuid.uuid4()}@example.com>\r\nSubject: x\r\n\r\nhi\r\n"
+        )
+        self.env["mail.thread"].with_user(plain).message_process(
+            "res.partner", raw.encode(), thread_id=self.customers[2].id
+        )
+        self.assertFalse(self.Request.search([("partner_id", "=", self.customer.id)]))
+        self.assertEqual(self._states(self.customer), {"retired"})
+
+    def test_a_failing_automatic_request_never_fails_the_incoming_mail(self):
+        """An error while opening the request is logged; the mail is kept."""
+        self._move(self.customer, "retired")
+        Request = type(self.Request)
+        with (
+            patch.object(Request, "_submit", side_effect=UserError("broken")),
+            mute_logger("odoo.addons.customer_offboarding.models.res_partner"),
+        ):
+            self._receive(f"Old Friend <{self.customer.email}>", subject="Kept")
+        self.assertTrue(
+            self.env["mail.message"].search([("subject", "=", "Kept")]),
+            "the mail came in",
+        )
+        self.assertFalse(self.Request.search([("partner_id", "=", self.customer.id)]))
 
     def test_cooldown_keeps_rules_away_after_reactivation(self):
         """After a reactivation no rule flags the customer for the cooldown days,

@@ -343,7 +343,9 @@ class TestRules(RulesCommon):
 
     def test_a_failing_rule_is_reported_and_others_still_run(self):
         """A rule that fails is marked in error; the next rule runs; the cron stays."""
-        broken = self._rule(criterion="needs_changed", name="Broken")
+        tag = self.env["res.partner.category"].create({"name": "Discontinued need"})
+        broken = self._rule(criterion="needs_changed", name="Broken", tag_ids=tag.ids)
+        tag.unlink()  # the rule is left without tags: it cannot run
         working = self._rule(name="Working", sequence=20)
         with mute_logger(
             RUN, "odoo.addons.customer_offboarding.models.customer_offboarding_run_line"

@@ -152,11 +152,12 @@ class TestRunWorkers(RulesCommon):
 
         def concurrent_change(run, rule, partner_ids, **kwargs):
             # The first moves are written, then the transaction fails.
-            original(run, rule, partner_ids, **kwargs)
+            moved = original(run, rule, partner_ids, **kwargs)
             if partner_ids:
                 calls.append(list(partner_ids))
                 if len(calls) == 1:
                     raise psycopg2.errors.SerializationFailure("concurrent update")
+            return moved
 
         # A cursor of its own, as a worker's (a test cursor here): its
         # rollback undoes the range only.
@@ -182,7 +183,9 @@ class TestRunWorkers(RulesCommon):
     def test_workers_a_failing_rule_is_one_error_for_the_run(self):
         """A rule failing in both shares is one rule in error; the other rule
         still runs in both."""
-        broken = self._rule(criterion="needs_changed", name="Broken")
+        tag = self.env["res.partner.category"].create({"name": "Discontinued need"})
+        broken = self._rule(criterion="needs_changed", name="Broken", tag_ids=tag.ids)
+        tag.unlink()  # the rule is left without tags: it cannot run
         working = self._rule(name="Working", sequence=20)
         run = self._start_split(broken | working)
         with mute_logger(LINE):

@@ -1,10 +1,17 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..tools.guard import internal
+
 
 class CustomerOffboardingPreview(models.TransientModel):
     _name = "customer.offboarding.preview"
+    _inherit = ["customer.offboarding.guard"]
     _description = "Offboarding Rule Preview"
+    # A preview is made for a rule; its counts are the detection's.
+    _offboarding_create_fields = ("rule_id",)
+    _offboarding_user_fields = ()
+    _offboarding_fixed_fields = ("rule_id",)
 
     rule_id = fields.Many2one("customer.offboarding.rule", required=True, readonly=True)
     as_of_date = fields.Date(readonly=True, default=fields.Date.context_today)
@@ -26,7 +33,7 @@ class CustomerOffboardingPreview(models.TransientModel):
         "their list pages without detecting again.",
     )
 
-    def _compute_result(self):
+    def _count_matches(self):
         """Count what the rule would do; nothing is written but this preview.
 
         The detection runs once; exemptions, tiers and revenue are computed
@@ -53,7 +60,7 @@ class CustomerOffboardingPreview(models.TransientModel):
             SQL("SELECT unnest(%s::int[])", actionable), as_of
         )
         revenue = self.env.execute_query(revenue_sql)[0][0] if revenue_sql else 0.0
-        self.write(
+        internal(self).write(
             {
                 "matched_count": len(matched),
                 "exempted_count": len(exempted),
@@ -94,6 +101,7 @@ class CustomerOffboardingPreview(models.TransientModel):
             "user": self.env._("Linked to an active user"),
             "cooldown": self.env._("Reactivated or cancelled recently (cooldown)"),
             "shared": self.env._("Shared with a company that still serves them"),
+            "notice_waiting": self.env._("A notice to them waits for approval"),
         }
 
     def action_open_partners(self):

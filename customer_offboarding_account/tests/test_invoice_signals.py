@@ -118,7 +118,7 @@ class TestInvoiceSignals(AccountTestInvoicingCommon):
         rule = self._rule(criterion="low_value", threshold_amount=1000)
         self.assertEqual(self._matches(rule), self.weak)
         preview = self.env["customer.offboarding.preview"].create({"rule_id": rule.id})
-        preview._compute_result()
+        preview._count_matches()
         self.assertEqual((preview.matched_count, preview.actionable_count), (2, 1))
         self.assertIn("1", preview.exemption_summary)
         self.assertTrue(preview.revenue_available)

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -14,6 +14,10 @@ class CustomerOffboardingRule(models.Model):
         help="Needs Changed: customers whose confirmed orders of the last N days "
         "are all in these categories match.",
     )
+
+    @api.constrains("product_category_ids")
+    def _check_criterion_setup_categories(self):
+        self._check_criterion_setup()
 
     def _get_supported_sources(self):
         return super()._get_supported_sources() | {"source_sale"}

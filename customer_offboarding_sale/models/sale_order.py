@@ -37,12 +37,13 @@ class SaleOrder(models.Model):
         for order in orders:
             partner = order.partner_id.commercial_partner_id
             if partner.id in offboarded:
-                names[partner].append(order.name)
-        for partner, order_names in names.items():
+                # Each company hears of its own orders only.
+                names[(partner, order.company_id)].append(order.name)
+        for (partner, company), order_names in names.items():
             if len(order_names) == 1:
                 trigger = self.env._("Sales order %(order)s", order=order_names[0])
             else:
                 trigger = self.env._(
                     "Sales orders %(orders)s", orders=", ".join(order_names)
                 )
-            partner._offboarding_request_on_activity(trigger)
+            partner._offboarding_request_on_activity(trigger, companies=company)
