@@ -607,14 +607,16 @@ class Bench:
             env = self.env(cr)
             commit = cr.commit
             transactions = time_commits(cr)
-            ICP = env["ir.config_parameter"].sudo()
+            companies = env["res.company"].search([])
+            today = fields.Date.context_today(env.user)
             start_rss = reset_peak_rss()
             t0 = time.monotonic()
             calls = 0
             while True:
                 calls += 1
                 env["res.partner"]._cron_offboarding_compute_tiers()
-                if ICP.get_param("customer_offboarding.tier_cursor") == "0:0":
+                companies.invalidate_recordset(["offboarding_tier_date"])
+                if all(c.offboarding_tier_date == today for c in companies):
                     break
             seconds = time.monotonic() - t0
             peak_rss = rss_mb()

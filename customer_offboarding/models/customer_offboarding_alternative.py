@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 
 def web_url(url):
@@ -71,12 +71,18 @@ class CustomerOffboardingAlternative(models.Model):
                 )
 
     def write(self, vals):
-        res = super().write(vals)
-        if "company_id" in vals and not self.env.su:
-            # Record rules are checked before a write, not on the company a
-            # record is moved to: the new one must be the user's too.
-            self.check_access("write")
-        return res
+        # Record rules are checked before a write, not on the company a
+        # record is moved to: the new one must be the user's too.
+        company_id = vals.get("company_id")
+        if (
+            company_id
+            and not self.env.su
+            and company_id not in self.env.user.company_ids.ids
+        ):
+            raise AccessError(
+                self.env._("You cannot move a record into a company that is not yours.")
+            )
+        return super().write(vals)
 
     def _for_case(self, case):
         """The alternatives a notice of ``case`` names: global or of its reason."""

@@ -101,7 +101,7 @@ class CustomerOffboardingCase(models.Model):
     rule_id = fields.Many2one(
         "customer.offboarding.rule",
         readonly=True,
-        ondelete="set null",
+        ondelete="restrict",
         help="The rule that opened the case, if any.",
     )
     revision = fields.Integer(

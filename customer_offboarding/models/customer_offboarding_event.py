@@ -59,10 +59,12 @@ class CustomerOffboardingEvent(models.Model):
         default=fields.Datetime.now,
     )
     note = fields.Text(readonly=True)
+    # A ledger row is never rewritten: a rule that moved customers cannot be
+    # deleted (archive it instead).
     rule_id = fields.Many2one(
         "customer.offboarding.rule",
         readonly=True,
-        ondelete="set null",
+        ondelete="restrict",
     )
     run_id = fields.Many2one(
         "customer.offboarding.run",

@@ -34,11 +34,28 @@ class CustomerOffboardingGuard(models.AbstractModel):
         own = self.env.su or is_internal(self.env)
         for vals in vals_list:
             check_integer_values(self, vals)
-            if not own and self._offboarding_create_fields is not None:
-                self._offboarding_refuse(
-                    set(vals) - set(self._offboarding_create_fields)
-                )
+            if own:
+                continue
+            if self._offboarding_create_fields is not None:
+                allowed = set(self._offboarding_create_fields)
+                self._offboarding_refuse(set(vals) - allowed)
+            self._offboarding_check_company_value(vals)
         return super().create(vals_list)
+
+    def _offboarding_check_company_value(self, vals):
+        """A record is created in one of the user's companies: refused before
+        anything is written (Odoo's record rules check it after the insert)."""
+        company_id = vals.get("company_id")
+        if not company_id or "company_id" not in self._fields:
+            return
+        if company_id not in self.env.user.company_ids.ids:
+            raise AccessError(
+                self.env._(
+                    "%(model)s: you cannot create records in a company that is "
+                    "not yours.",
+                    model=self._offboarding_model_label(),
+                )
+            )
 
     def write(self, vals):
         check_integer_values(self, vals)

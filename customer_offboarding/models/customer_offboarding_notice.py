@@ -344,6 +344,7 @@ class CustomerOffboardingNotice(models.Model):
 
     def action_open_mail(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "mail.mail",

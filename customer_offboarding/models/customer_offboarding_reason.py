@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 FAMILIES = [
     ("lifecycle", "Lifecycle"),
@@ -53,12 +54,18 @@ class CustomerOffboardingReason(models.Model):
     ]
 
     def write(self, vals):
-        res = super().write(vals)
-        if "company_id" in vals and not self.env.su:
-            # Record rules are checked before a write, not on the company a
-            # record is moved to: the new one must be the user's too.
-            self.check_access("write")
-        return res
+        # Record rules are checked before a write, not on the company a
+        # record is moved to: the new one must be the user's too.
+        company_id = vals.get("company_id")
+        if (
+            company_id
+            and not self.env.su
+            and company_id not in self.env.user.company_ids.ids
+        ):
+            raise AccessError(
+                self.env._("You cannot move a record into a company that is not yours.")
+            )
+        return super().write(vals)
 
     @api.model
     def _get_by_code(self, code):

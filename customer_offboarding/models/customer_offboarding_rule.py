@@ -20,6 +20,9 @@ CRITERION_PARAMETERS = {
     "low_value": ("days", "threshold_amount"),
     "high_cost": ("days", "threshold_percent"),
 }
+# Partner fields that run a rule's detection when searched: a rule's domain
+# naming them would run rules inside rules.
+SEARCH_ONLY_FIELDS = ("offboarding_rule_match_id", "offboarding_preview_id")
 # About a hundred years: beyond, the dates a rule computes leave the calendar.
 MAX_DAYS = 36500
 
@@ -285,6 +288,32 @@ class CustomerOffboardingRule(models.Model):
             )
         vals["server_action_user_id"] = self.env.user.id
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_ledger(self):
+        """The ledger names the rule of each move it made: such a rule is
+        archived, not deleted."""
+        self.env.flush_all()
+        used = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT rule_id FROM customer_offboarding_event
+                 WHERE rule_id = ANY(%(ids)s)
+                UNION
+                SELECT DISTINCT rule_id FROM customer_offboarding_case
+                 WHERE rule_id = ANY(%(ids)s)
+                """,
+                ids=self.ids,
+            )
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "%(rules)s moved customers: the offboarding ledger names it. "
+                    "Archive the rule instead of deleting it.",
+                    rules=", ".join(self.browse(r[0] for r in used).mapped("name")),
+                )
+            )
+
     @api.constrains("name")
     def _check_name(self):
         for rule in self:
@@ -398,6 +427,13 @@ class CustomerOffboardingRule(models.Model):
                 if field is None:
                     raise ValueError(
                         self.env._("%(field)s is not a field", field=leaf[0])
+                    )
+                if model._name == "res.partner" and name in SEARCH_ONLY_FIELDS:
+                    raise ValueError(
+                        self.env._(
+                            "%(field)s cannot be used in a rule: it runs rules",
+                            field=leaf[0],
+                        )
                     )
                 if not field._description_searchable:
                     raise ValueError(
@@ -629,25 +665,43 @@ class CustomerOffboardingRule(models.Model):
         )
 
     def _get_sent_mail_counts_sql(self, cutoff):
-        """Subqueries counting the mails sent to ``p`` since ``cutoff``.
+        """Subqueries counting the mails we sent to ``p`` since ``cutoff``.
 
-        The Email Marketing bridge adds the mailing traces.
+        Sent the ways Odoo sends mail: a message addressed to the customer or
+        one of its contacts (its recipients: chatter *Send message*, the
+        composer, ``message_post`` with recipients, templates), or a mail
+        rendered on their record (templates, the composer in mass mode).
+        Messages they wrote are replies, not mails sent. The Email Marketing
+        bridge adds the mailing traces.
         """
         return [
             SQL(
                 """
                 (SELECT COUNT(*)
-                   FROM mail_message m
-                   JOIN res_partner r ON r.id = m.res_id
-                  WHERE m.model = 'res.partner'
-                    AND r.commercial_partner_id = p.id
-                    AND m.message_type = 'email'
-                    AND m.date >= %s
-                    AND NOT EXISTS (
+                   FROM (SELECT m.id
+                           FROM res_partner r
+                           JOIN mail_message m
+                             ON m.model = 'res.partner' AND m.res_id = r.id
+                          WHERE r.commercial_partner_id = p.id
+                            AND m.message_type = 'email_outgoing'
+                            AND m.date >= %(cutoff)s
+                         UNION
+                         SELECT m.id
+                           FROM res_partner r
+                           JOIN mail_message_res_partner_rel rel
+                             ON rel.res_partner_id = r.id
+                           JOIN mail_message m ON m.id = rel.mail_message_id
+                          WHERE r.commercial_partner_id = p.id
+                            AND m.message_type IN
+                                ('comment', 'notification', 'email_outgoing')
+                            AND m.date >= %(cutoff)s) AS sent
+                   JOIN mail_message m ON m.id = sent.id
+                  WHERE NOT EXISTS (
                         SELECT 1 FROM res_partner a
-                         WHERE a.id = m.author_id AND a.commercial_partner_id = p.id))
+                         WHERE a.id = m.author_id
+                           AND a.commercial_partner_id = p.id))
                 """,
-                cutoff,
+                cutoff=cutoff,
             )
         ]
 
@@ -766,6 +820,11 @@ class CustomerOffboardingRule(models.Model):
                        AND c.company_id = %s
                        AND c.state IN ('cancelled', 'reactivated')
                        AND c.closed_date > %s
+                       -- An undone run is as if it never happened.
+                       AND NOT EXISTS (
+                            SELECT 1 FROM customer_offboarding_event e
+                             WHERE e.case_id = c.id AND e.to_state = 'active'
+                               AND e.origin = 'undo')
                     """,
                     self.company_id.id,
                     fields.Date.to_date(as_of) - timedelta(days=cooldown_days),

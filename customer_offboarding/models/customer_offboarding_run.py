@@ -23,6 +23,8 @@ from .customer_offboarding_rule import ID_RANGE, ID_RANGE_NOTICES, NOTICE_ACTION
 
 _logger = logging.getLogger(__name__)
 
+# The addon's scheduled actions that work in batches (rules, tiers, reminders).
+CRON_COUNT = 3
 # Seconds between two progress reports of a run whose shares are processed by
 # worker threads.
 PROGRESS_INTERVAL = 10
@@ -167,9 +169,10 @@ class CustomerOffboardingRun(models.Model):
         deadline = self._get_deadline()
         if deadline is None:
             return
+        target = self._get_time_budget()
         done = 0
         for run in self.search([("state", "=", "running")], order="id"):
-            finished, done = run._execute_until(deadline, done)
+            finished, done = run._execute_until(deadline, done, target)
             if not finished:
                 return
 
@@ -241,12 +244,14 @@ class CustomerOffboardingRun(models.Model):
         times in the same pass, while it reports remaining work, and the
         whole pass (every job ready in the database, the mail queue too) runs
         under one time limit: a cron worker past it is killed, the threaded
-        server restarts. Ten calls of this budget take half that limit.
+        server restarts. The addon's scheduled actions (CRON_COUNT of them,
+        all ready in one pass after a night the server was down), each
+        called ten times, take half that limit at most.
         """
         limit = self._get_pass_limit()
         if not limit:
             return 60.0
-        return max(1.0, limit / (2 * MAX_BATCH_PER_CRON_JOB))
+        return max(0.1, limit / (2 * MAX_BATCH_PER_CRON_JOB * CRON_COUNT))
 
     @api.model
     def _get_deadline(self, cron_xmlid="customer_offboarding.ir_cron_evaluate_rules"):
@@ -286,14 +291,16 @@ class CustomerOffboardingRun(models.Model):
         call resumes at the checkpoints.
         """
         deadline = time.monotonic() + time_budget if time_budget else None
-        return self._execute_until(deadline)[0]
+        return self._execute_until(deadline, target=time_budget)[0]
 
-    def _execute_until(self, deadline, done_before=0):
+    def _execute_until(self, deadline, done_before=0, target=None):
         """Process the run until ``deadline`` (monotonic; None: the end).
 
         Returns (finished, ranges done in this call including
         ``done_before``). A run split in shares has them processed at the
         same time, one worker thread (with its own transactions) per share.
+        A range that takes longer than ``target`` seconds narrows the next
+        ones of its line, so that one range fits in a call.
         """
         self.ensure_one()
         shares = self._get_pending_shares()
@@ -308,9 +315,11 @@ class CustomerOffboardingRun(models.Model):
         else:
             self.env.flush_all()
         if workers > 1:
-            done = self._execute_parallel(shares, workers, deadline, done_before)
+            done = self._execute_parallel(
+                shares, workers, deadline, done_before, target
+            )
         else:
-            done = self._execute_sequential(deadline, done_before)
+            done = self._execute_sequential(deadline, done_before, target)
         self._update_rules()
         if self.line_ids.filtered(lambda line: line.state == "pending"):
             return False, done
@@ -338,19 +347,19 @@ class CustomerOffboardingRun(models.Model):
         ``deadline``."""
         return bool(deadline) and time.monotonic() + last_range > deadline
 
-    def _execute_sequential(self, deadline, done=0):
+    def _execute_sequential(self, deadline, done=0, target=None):
         """Process the pending lines one range at a time; return how many."""
         for line in self.line_ids.filtered(lambda line: line.state == "pending"):
             while line.state == "pending":
                 started = time.monotonic()
-                self._process_range(line)
+                self._process_range(line, target)
                 done += 1
                 self._checkpoint(done)
                 if self._past(deadline, time.monotonic() - started):
                     return done
         return done
 
-    def _execute_parallel(self, shares, workers, deadline, done_before=0):
+    def _execute_parallel(self, shares, workers, deadline, done_before=0, target=None):
         """Process the shares in ``workers`` threads, one share at a time each;
         return how many ranges they processed.
 
@@ -370,7 +379,7 @@ class CustomerOffboardingRun(models.Model):
         threads = [
             threading.Thread(
                 target=self._work_on_shares,
-                args=(queue, deadline, counter, lock, parent),
+                args=(queue, deadline, counter, lock, parent, target),
                 name=f"{parent.name}-offboarding-{number}",
                 daemon=True,
             )
@@ -393,7 +402,7 @@ class CustomerOffboardingRun(models.Model):
             raise counter["errors"][0]
         return counter["done"]
 
-    def _work_on_shares(self, queue, deadline, counter, lock, parent):
+    def _work_on_shares(self, queue, deadline, counter, lock, parent, target=None):
         """Worker thread: take shares from ``queue`` and process their lines
         range by range, each range in its own committed transaction."""
         thread = threading.current_thread()
@@ -412,7 +421,7 @@ class CustomerOffboardingRun(models.Model):
                     for line in Line.browse(line_ids):
                         while line.state == "pending":
                             started = time.monotonic()
-                            self._process_range(line)
+                            self._process_range(line, target)
                             # The worker's own transaction, one per range.
                             cr.commit()  # pylint: disable=invalid-commit
                             with lock:
@@ -425,23 +434,27 @@ class CustomerOffboardingRun(models.Model):
             with lock:
                 counter["errors"].append(error)
 
-    def _process_range(self, line):
+    def _process_range(self, line, target=None):
         """Process the next range of ``line`` in a transaction of its own.
 
         A concurrency error (a user saved one of these customers meanwhile)
         rolls the range back and tries it again, as Odoo retries a request;
         after the last try it is recorded as the rule's error. Where nothing
         may be committed (tests), nothing can be rolled back either: the error
-        is recorded at once.
+        is recorded at once. A range slower than ``target`` seconds narrows
+        the line's next ones.
         """
+        started = time.monotonic()
         if not self._can_commit():
             line._process_next_range()
+            line._adapt_width(time.monotonic() - started, target)
             return
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
                 line._process_next_range(
                     retry=attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE
                 )
+                line._adapt_width(time.monotonic() - started, target)
                 return
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
                 line.env.cr.rollback()
@@ -474,9 +487,8 @@ class CustomerOffboardingRun(models.Model):
         """Ranges left in every unfinished run (the scheduler's remaining)."""
         remaining = 0
         for run in self.search([("state", "=", "running")]):
-            width = run._get_id_range()
             for line in run.line_ids.filtered(lambda line: line.state == "pending"):
-                remaining += max(1, -(-(line.id_to - line.cursor) // width))
+                remaining += max(1, -(-(line.id_to - line.cursor) // line._width()))
         return remaining
 
     def _checkpoint(self, done):
@@ -671,6 +683,7 @@ class CustomerOffboardingRun(models.Model):
 
     def action_open_events(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_offboarding.customer_offboarding_event_action"
         )

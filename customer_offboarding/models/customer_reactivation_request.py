@@ -4,7 +4,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..const import MANAGER_GROUP, REQUEST_SOURCES, REQUEST_STATES, USER_GROUP
+from ..const import (
+    MANAGER_GROUP,
+    MAX_NOTE_LENGTH,
+    REQUEST_SOURCES,
+    REQUEST_STATES,
+    USER_GROUP,
+)
 
 # Partner states a request can bring back to active, and how.
 REACTIVATE_STATES = ("retired", "archived")
@@ -218,12 +224,24 @@ class CustomerReactivationRequest(models.Model):
             )
         self.check_access("write")
 
+    def _check_decision_note(self, note):
+        if note is None:
+            return
+        if not isinstance(note, str):
+            raise UserError(self.env._("The decision note must be text."))
+        if len(note) > MAX_NOTE_LENGTH:
+            raise UserError(
+                self.env._(
+                    "The decision note is too long: at most %(max)s characters.",
+                    max=MAX_NOTE_LENGTH,
+                )
+            )
+
     def action_approve(self, note=None):
         """Reactivate the customer: restore what offboarding archived, close the
         case as reactivated, send the welcome-back notice."""
         self._check_can_decide()
-        if note is not None and not isinstance(note, str):
-            raise UserError(self.env._("The decision note must be text."))
+        self._check_decision_note(note)
         if self.filtered(lambda r: r.state != "submitted"):
             raise UserError(self.env._("Only submitted requests can be approved."))
         for request in self.sudo():
@@ -268,8 +286,7 @@ class CustomerReactivationRequest(models.Model):
         self._check_can_decide()
         if self.filtered(lambda r: r.state != "submitted"):
             raise UserError(self.env._("Only submitted requests can be refused."))
-        if note is not None and not isinstance(note, str):
-            raise UserError(self.env._("The decision note must be text."))
+        self._check_decision_note(note)
         for request in self.sudo():
             reason = (note or request.decision_note or "").strip()
             if not reason:

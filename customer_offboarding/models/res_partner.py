@@ -185,6 +185,8 @@ class ResPartner(models.Model):
             )
 
     def _search_offboarding_case_id(self, operator, value):
+        # Searched as superuser below: the caller must be allowed the field.
+        self._offboarding_check_group()
         domain = [
             ("company_id", "=", self.env.company.id),
             ("state", "in", CASE_OPEN_STATES),

@@ -14,3 +14,6 @@ from . import test_portal
 from . import test_screenshots
 from . import test_tiers_export
 from . import test_templates
+from . import test_trust
+from . import test_crons
+from . import test_security_table

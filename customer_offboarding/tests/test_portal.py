@@ -3,15 +3,18 @@
 import io
 import re
 from datetime import timedelta
+from unittest.mock import patch
 
 import openpyxl
 
 from odoo import fields
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import hash_sign, mute_logger
 
 from ..controllers.main import rate_limiter
 from ..models.customer_offboarding_case import TOKEN_SCOPE
+from ..tools.rate_limit import RateLimiter
 from .common import MANAGER_GROUPS
 
 
@@ -231,3 +234,235 @@ class TestCustomerPage(HttpCase):
         page = self._get(self.case._get_portal_url("view"))
         self.assertIn("下载我的数据", page.text)
         self.assertNotIn("Download my data", page.text)
+
+    # ------------------------------------------------------------------
+    # Trust: one canonical token, bounded limits, no framing, no error text
+    # ------------------------------------------------------------------
+
+    def test_only_the_canonical_token_opens_the_page(self):
+        """Padding, junk characters, spare bits or the other base64 alphabet make
+        another string: 404, and no limiter budget of their own."""
+        token = self.case._get_portal_url("view").rsplit("/", 1)[1]
+        last = token[-1]
+        spare = "AQgw"[("AQgw".index(last) + 1) % 4] if last in "AQgw" else None
+        variants = [
+            token + "=",
+            token + "==anything",
+            token[:10] + "." + token[10:],
+            "%00" + token,
+            token + "%00",
+        ]
+        if "-" in token:
+            variants.append(token.replace("-", "+", 1))
+        if spare:
+            variants.append(token[:-1] + spare)
+        with mute_logger("odoo.http"):
+            for variant in variants:
+                with self.subTest(variant=variant):
+                    response = self._get(f"/offboarding/view/{variant}")
+                    self.assertEqual(response.status_code, 404)
+        self.assertEqual(self._get(f"/offboarding/view/{token}").status_code, 200)
+
+    def test_limits_hold_per_link_and_per_address(self):
+        """The limit is the case's (however the link is spelled) and each client
+        address has one over all links."""
+        from .. import controllers
+
+        url = self.case._get_portal_url("export")
+        self.assertEqual([self._get(url).status_code for _i in range(5)], [200] * 5)
+        # A link signed again for the same case shares its budget.
+        self.assertEqual(
+            self._get(self.case._get_portal_url("export")).status_code, 429
+        )
+        rate_limiter.reset()
+        with patch.object(controllers.main, "RATE_LIMIT_PER_ADDRESS", 3):
+            codes = [
+                self._get(case._get_portal_url("view")).status_code
+                for case in (self.case, self.other_case, self.case, self.other_case)
+            ]
+        self.assertEqual(codes, [200, 200, 200, 429])
+
+    def test_the_limiter_forgets_the_least_recent_keys(self):
+        """Whatever keys callers make up, the limiter keeps a bounded number."""
+        limiter = RateLimiter(600, max_keys=100)
+        for key in range(1000):
+            self.assertTrue(limiter.allow(("view", key), 30, now=float(key)))
+        self.assertEqual(len(limiter), 100)
+        self.assertTrue(limiter.allow(("view", 0), 1, now=2000.0), "forgotten")
+
+    def test_the_page_cannot_be_framed(self):
+        """Odoo's own frame protection, as /web/login sends it."""
+        for purpose in ("view", "export"):
+            response = self._get(self.case._get_portal_url(purpose))
+            self.assertEqual(response.headers["X-Frame-Options"], "SAMEORIGIN")
+            self.assertIn(
+                "frame-ancestors 'self'", response.headers["Content-Security-Policy"]
+            )
+
+    def test_alternatives_link_only_to_web_addresses(self):
+        """javascript: and other schemes are refused on save and never rendered."""
+        Alternative = self.env["customer.offboarding.alternative"]
+        for url in ("javascript:alert(document.domain)", "data:text/html,x", "//x"):
+            with self.subTest(url=url), self.assertRaises(ValidationError):
+                Alternative.create({"name": "Bad", "website": url})
+        good = Alternative.create(
+            {"name": "Good Partner", "website": "https://partner.example.com"}
+        )
+        bad = Alternative.create({"name": "Old Bad Partner"})
+        self.env.cr.execute(
+            "UPDATE customer_offboarding_alternative SET website = %s WHERE id = %s",
+            ["javascript:alert(1)", bad.id],
+        )
+        bad.invalidate_recordset()
+        html = self._get(self.case._get_portal_url("view")).text
+        self.assertIn('href="https://partner.example.com"', html)
+        self.assertIn("Old Bad Partner", html)
+        self.assertNotIn("javascript:", html)
+        self.assertTrue(good.website_url)
+
+    def test_a_visitor_never_sees_an_error_text(self):
+        """A refusal behind "I want to stay" (auto-approval included) answers a
+        general page and writes nothing; the request goes to a human."""
+        page = self._get(self.case._get_portal_url("view"))
+        csrf = self._csrf(page.text)
+        stay = self.case._get_portal_url("stay")
+        Request = type(self.env["customer.reactivation.request"])
+        with (
+            patch.object(Request, "_submit", side_effect=UserError("Secret detail")),
+            mute_logger("odoo.addons.customer_offboarding.controllers.main"),
+        ):
+            response = self.url_open(stay, data={"csrf_token": csrf})
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("Secret detail", response.text)
+        self.assertIn("We could not record your request", response.text)
+        self.assertFalse(
+            self.env["customer.reactivation.request"].search(
+                [("case_id", "=", self.case.id)]
+            )
+        )
+        self.company.offboarding_auto_approve = True
+        with (
+            patch.object(Request, "_approve", side_effect=UserError("Secret detail")),
+            mute_logger(
+                "odoo.addons.customer_offboarding.models.customer_reactivation_request"
+            ),
+        ):
+            response = self.url_open(stay, data={"csrf_token": csrf})
+        self.assertNotIn("Secret detail", response.text)
+        request = self.env["customer.reactivation.request"].search(
+            [("case_id", "=", self.case.id)]
+        )
+        self.assertEqual(request.state, "submitted")
+        self.assertTrue(request.activity_ids, "a human reviews it")
+
+    def test_links_stop_with_their_case(self):
+        """A closed case's links, and those of an earlier cycle, answer 404; a
+        link signed before the validity was lowered stops too."""
+        view = self.case._get_portal_url("view")
+        self.case.sudo().write(
+            {"end_date": fields.Date.context_today(self.case) - timedelta(days=3)}
+        )
+        self.company.offboarding_link_days = 1
+        with mute_logger("odoo.http"):
+            self.assertEqual(self._get(view).status_code, 404)
+        self.company.offboarding_link_days = 90
+        self.assertEqual(self._get(view).status_code, 200)
+        self.customer.with_user(self.manager).offboarding_cancel()
+        with mute_logger("odoo.http"):
+            self.assertEqual(self._get(view).status_code, 404)
+        self.customer.with_user(self.manager).offboarding_flag("low_value")
+        new_case = self.customer.with_company(self.company).offboarding_case_id
+        with mute_logger("odoo.http"):
+            # Flagged at risk: the customer was told nothing yet.
+            self.assertEqual(
+                self._get(new_case._get_portal_url("view")).status_code, 404
+            )
+            self.assertEqual(self._get(view).status_code, 404)
+
+    def test_the_export_holds_only_what_the_customer_may_see(self):
+        """No internal note, nothing another company keeps (its staff's messages,
+        messages on its records, its contacts), no other partner's data."""
+        company_b = self.env["res.company"].create({"name": "Page Company B"})
+        staff_b = new_test_user(
+            self.env,
+            login="page_staff_b",
+            groups="base.group_user",
+            company_id=company_b.id,
+            company_ids=[company_b.id],
+        )
+        Message = self.env["mail.message"]
+        family = self.customer | self.contact
+        common = {"model": "res.partner", "res_id": self.customer.id}
+        Message.create(
+            [
+                {
+                    **common,
+                    "body": "STAFF-A-TO-CUSTOMER",
+                    "message_type": "comment",
+                    "author_id": self.manager.partner_id.id,
+                    "partner_ids": family.ids,
+                    "subtype_id": self.env.ref("mail.mt_comment").id,
+                },
+                {
+                    **common,
+                    "body": "STAFF-B-TO-CUSTOMER",
+                    "message_type": "comment",
+                    "author_id": staff_b.partner_id.id,
+                    "partner_ids": family.ids,
+                    "subtype_id": self.env.ref("mail.mt_comment").id,
+                },
+                {
+                    **common,
+                    "body": "OUTGOING-LOGGED",
+                    "message_type": "email_outgoing",
+                    "author_id": self.manager.partner_id.id,
+                },
+                {
+                    **common,
+                    "body": "ON-A-B-RECORD",
+                    "message_type": "email",
+                    "author_id": self.customer.id,
+                    "record_company_id": company_b.id,
+                },
+                {
+                    "model": "res.partner",
+                    "res_id": self.other.id,
+                    "body": "ON-ANOTHER-CUSTOMER",
+                    "message_type": "comment",
+                    "author_id": self.customer.id,
+                },
+                {
+                    **common,
+                    "body": "INTERNAL-NO-SUBTYPE",
+                    "message_type": "comment",
+                    "author_id": self.customer.id,
+                    "is_internal": True,
+                },
+            ]
+        )
+        self.env["res.partner"].create(
+            {
+                "name": "Company B Contact",
+                "parent_id": self.customer.id,
+                "company_id": company_b.id,
+            }
+        )
+        response = self._get(self.case._get_portal_url("export"))
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        bodies = {
+            row[3] for row in list(book["Messages"].iter_rows(values_only=True))[1:]
+        }
+        self.assertIn("STAFF-A-TO-CUSTOMER", bodies)
+        self.assertIn("Our order of last spring", bodies)
+        for hidden in (
+            "STAFF-B-TO-CUSTOMER",
+            "OUTGOING-LOGGED",
+            "ON-A-B-RECORD",
+            "ON-ANOTHER-CUSTOMER",
+            "INTERNAL-NO-SUBTYPE",
+        ):
+            self.assertNotIn(hidden, bodies)
+        contacts = [
+            row[0] for row in list(book["Contacts"].iter_rows(values_only=True))[1:]
+        ]
+        self.assertEqual(contacts, ["Wei Contact"])

@@ -112,18 +112,58 @@ class TestRules(RulesCommon):
         )
         self.assertEqual(self._matches(rule), self.old)
 
-    def test_no_response_needs_enough_mails_and_no_reply(self):
-        """3 mails sent and no reply matches; 2 mails or a reply does not."""
+    def _send_mails(self, partner, count):
+        """``count`` mails to ``partner``, each sent a way Odoo sends mail: the
+        chatter's Send message, a mail template, the composer."""
+        partner.email = partner.email or f"{partner.id}@example.com"
+        manager = partner.with_user(self.manager)
+        template = self.env["mail.template"].create(
+            {
+                "name": "RuleTest template",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "subject": "News",
+                "body_html": "<p>News</p>",
+                "partner_to": "{{ object.id }}",
+            }
+        )
+        ways = [
+            lambda: manager.message_post(
+                body="Chatter mail",
+                partner_ids=partner.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            ),
+            lambda: template.send_mail(partner.id),
+            lambda: (
+                self.env["mail.compose.message"]
+                .with_user(self.manager)
+                .with_context(
+                    default_model="res.partner",
+                    default_res_ids=partner.ids,
+                    default_composition_mode="comment",
+                )
+                .create({"body": "Composer mail", "partner_ids": partner.ids})
+                ._action_send_mail()
+            ),
+        ]
+        for index in range(count):
+            ways[index % len(ways)]()
+
+    def test_no_response_counts_mails_we_sent_and_replies(self):
+        """3 mails sent (chatter, template, composer) and no reply matches; a
+        reply, fewer mails, log notes or mails from others do not."""
         rule = self._rule(criterion="no_response", days=30, threshold_count=3)
-        me = self.env.user.partner_id
-        for _i in range(3):
-            self._message(self.old, 5, author=me, message_type="email")
-            self._message(self.young, 5, author=me, message_type="email")
-        self._message(self.young, 2, message_type="email")  # the reply
+        self._send_mails(self.old, 3)
+        self._send_mails(self.young, 3)
+        self._message(self.young, 0, message_type="email")  # the reply
         third = self._create_customers(1, prefix="RuleTest two mails")
-        for _i in range(2):
-            self._message(third, 5, author=me, message_type="email")
+        self._send_mails(third, 2)
+        third.message_post(body="A note", subtype_xmlid="mail.mt_note")
+        stranger = self.env["res.partner"].create({"name": "RuleTest stranger"})
+        self._message(third, 0, author=stranger, message_type="email")
         self.assertEqual(self._matches(rule), self.old)
+        self._send_mails(third, 1)
+        self.assertEqual(self._matches(rule), self.old | third)
 
     def test_unsubscribed_and_bounced(self):
         """Blacklisted addresses and bounce counts at the threshold match."""
@@ -279,7 +319,8 @@ class TestRules(RulesCommon):
         Run = self.env["customer.offboarding.run"]
         with (
             patch.object(type(Run), "_get_id_range", lambda self: width),
-            patch(f"{RUN}.time.monotonic", side_effect=[0, 1000, 1000, 1000, 1000]),
+            # The budget is spent after the first range.
+            patch.object(type(Run), "_past", staticmethod(lambda deadline, last: True)),
         ):
             run = Run._start(rule, trigger="cron")
             run.line_ids.cursor = min(everyone.ids)
@@ -460,10 +501,93 @@ class TestRules(RulesCommon):
             [("at_risk", 0), ("at_risk", 1), ("retiring", 0), ("retiring", 1)],
         )
 
+    def test_retire_and_archive_rules_record_their_own_reason(self):
+        """A rule that retires or archives an active customer names its reason on
+        the case and the events, not Other; an existing case keeps its own."""
+        low_value = self.env.ref("customer_offboarding.reason_low_value")
+        self._move(self.young, "at_risk")  # flagged for inactivity
+        for action in ("retire", "archive"):
+            with self.subTest(action=action):
+                partner = self._create_customers(1, prefix=f"RuleTest {action}")
+                self._age(partner, 400)
+                rule = self._rule(
+                    action=action,
+                    reason_id=low_value.id,
+                    scope_domain=f"[('id', 'in', {(partner | self.young).ids})]",
+                )
+                self._run(rule)
+                case = partner.with_context(active_test=False).offboarding_case_id
+                self.assertEqual(case.reason_id, low_value)
+                self.assertEqual(set(case.event_ids.reason_id), {low_value})
+                self.young.invalidate_recordset()
+        young_case = self.young.with_context(active_test=False).offboarding_case_id
+        self.assertEqual(
+            young_case.reason_id, self.env.ref("customer_offboarding.reason_inactivity")
+        )
+
+    def test_moved_counts_only_what_moved(self):
+        """A retired customer whose notice waits for approval is not archived by an
+        archive rule: counted as exempted (why: the notice), not as moved."""
+        self.company.offboarding_manager_id = self.manager
+        self.old.write(
+            {"email": "old@example.com", "offboarding_tier_override": "high"}
+        )
+        self._move(self.old, "retired")
+        self.assertEqual(self.old.offboarding_case_id.notice_ids.state, "to_approve")
+        run = self._run(self._rule(action="archive"))
+        line = run.line_ids
+        self.assertEqual((line.matched, line.exempted, line.moved), (2, 1, 1))
+        self.assertIn("notice_waiting: 1", line.exemption_summary)
+        self.assertTrue(self.old.active)
+        self.assertEqual(self._states(self.old), {"retired"})
+        self.assertFalse(self.young.active)
+
+    def test_undo_is_the_inverse_of_the_run(self):
+        """Undoing a retire run mails no welcome back to customers who never left,
+        cancels the notices not sent yet, keeps no cooldown; a later run moves
+        and announces again."""
+        self.old.email = "old@example.com"
+        rule = self._rule(action="retire")
+        run = self._run(rule)
+        case = self.old.with_context(active_test=False).offboarding_case_id
+        notice = case.notice_ids
+        self.assertEqual((notice.kind, notice.state), ("retired", "queued"))
+        self.assertEqual(notice.mail_id.state, "outgoing")
+        run.with_user(self.manager).action_undo()
+        self.assertEqual(self._states(self.old), {"active"})
+        self.assertEqual(case.state, "cancelled")
+        self.assertEqual(case.notice_ids, notice, "no welcome back")
+        self.assertEqual(notice.state, "cancelled")
+        self.assertEqual(notice.mail_id.state, "cancel")
+        again = self._run(rule)
+        self.assertEqual(again.moved_count, 2, "no cooldown after an undo")
+        new_case = self.old.with_context(active_test=False).offboarding_case_id
+        self.assertNotEqual(new_case, case)
+        self.assertEqual(new_case.notice_ids.state, "queued")
+
+    def test_undo_back_to_at_risk_clears_dates_and_announces_again(self):
+        """Undo of a start run clears the notice period's dates and cancels its
+        queued notice; running it again sends a new notice for the new end date."""
+        self.old.email = "old@example.com"
+        self._move(self.old | self.young, "at_risk")
+        rule = self._rule(action="start")
+        run = self._run(rule)
+        case = self.old.offboarding_case_id
+        first = case.notice_ids
+        self.assertTrue(case.end_date and case.notice_date)
+        run.with_user(self.manager).action_undo()
+        self.assertFalse(case.end_date or case.notice_date)
+        self.assertEqual((first.state, first.mail_id.state), ("cancelled", "cancel"))
+        self._run(rule)
+        self.assertTrue(case.end_date)
+        second = case.notice_ids - first
+        self.assertEqual((second.kind, second.state), ("retirement", "queued"))
+        self.assertEqual(second.revision, 1)
+
     def test_only_managers_run_rules(self):
         """Users cannot run rules; managers can."""
         rule = self._rule()
-        with self.assertRaises(UserError):
+        with self.assertRaises(AccessError):
             rule.with_user(self.user).action_run_now()
         action = rule.with_user(self.manager).action_run_now()
         run = self.env["customer.offboarding.run"].browse(action["res_id"])

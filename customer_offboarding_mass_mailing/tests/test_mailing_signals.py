@@ -3,9 +3,11 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+
 
 @tagged("post_install", "-at_install")
-class TestMailingSignals(TransactionCase):
+class TestMailingSignals(TransactionCase, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -70,6 +72,20 @@ class TestMailingSignals(TransactionCase):
         self._traces(self.loyal, 2)
         rule = self._rule(criterion="no_response", days=30, threshold_count=3)
         self.assertEqual(self._matches(rule), self.quiet)
+
+    def test_mailings_really_sent_count_once(self):
+        """Mailings sent by Email Marketing count as sent mails, once each."""
+        domain = repr([("id", "in", (self.quiet | self.loyal).ids)])
+        for _i in range(3):
+            mailing = self.mailing.copy({"mailing_domain": domain})
+            with self.mock_mail_gateway(mail_unlink_sent=True):
+                mailing.action_send_mail()
+        traces = self.env["mailing.trace"].search([("res_id", "=", self.quiet.id)])
+        self.assertEqual(set(traces.mapped("trace_status")), {"sent"})
+        rule = self._rule(criterion="no_response", days=30, threshold_count=3)
+        self.assertEqual(self._matches(rule), self.quiet | self.loyal)
+        rule.threshold_count = 4
+        self.assertFalse(self._matches(rule), "three mailings are three mails")
 
     def test_opted_out_of_every_list_is_unsubscribed(self):
         """Opted out of all its lists matches; still subscribed to one does not."""
