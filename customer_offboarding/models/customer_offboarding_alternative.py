@@ -1,7 +1,9 @@
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
+
+from ..tools.guard import check_company_move
 
 
 def web_url(url):
@@ -29,6 +31,7 @@ class CustomerOffboardingAlternative(models.Model):
         help="Where the customer can find this alternative (https://…).",
     )
     website_url = fields.Char(
+        string="Website URL",
         compute="_compute_website_url",
         help="The website when it is an http(s) address: the only link notices "
         "and the customer's page show.",
@@ -71,17 +74,7 @@ class CustomerOffboardingAlternative(models.Model):
                 )
 
     def write(self, vals):
-        # Record rules are checked before a write, not on the company a
-        # record is moved to: the new one must be the user's too.
-        company_id = vals.get("company_id")
-        if (
-            company_id
-            and not self.env.su
-            and company_id not in self.env.user.company_ids.ids
-        ):
-            raise AccessError(
-                self.env._("You cannot move a record into a company that is not yours.")
-            )
+        check_company_move(self, vals)
         return super().write(vals)
 
     def _for_case(self, case):

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+
+from ..tools.guard import check_company_move
 
 FAMILIES = [
     ("lifecycle", "Lifecycle"),
@@ -54,17 +55,7 @@ class CustomerOffboardingReason(models.Model):
     ]
 
     def write(self, vals):
-        # Record rules are checked before a write, not on the company a
-        # record is moved to: the new one must be the user's too.
-        company_id = vals.get("company_id")
-        if (
-            company_id
-            and not self.env.su
-            and company_id not in self.env.user.company_ids.ids
-        ):
-            raise AccessError(
-                self.env._("You cannot move a record into a company that is not yours.")
-            )
+        check_company_move(self, vals)
         return super().write(vals)
 
     @api.model

@@ -13,6 +13,7 @@ from odoo.service.model import (
     MAX_TRIES_ON_CONCURRENCY_FAILURE,
     PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
 )
+from odoo.service.server import SLEEP_INTERVAL
 from odoo.tools import SQL, config
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
@@ -230,10 +231,17 @@ class CustomerOffboardingRun(models.Model):
 
     @api.model
     def _get_pass_limit(self):
-        """Seconds Odoo lets one pass of the scheduler take (0: no limit)."""
+        """Seconds Odoo lets one pass of the scheduler take (0: no limit).
+
+        With worker processes, a cron worker's watchdog also counts the sleep
+        before the pass (Odoo's SLEEP_INTERVAL, 60 s, plus up to 9 s): what
+        is left of the limit is the pass's.
+        """
         limit = config.get("limit_time_real_cron")
         if limit is None or limit < 0:
             limit = config.get("limit_time_real") or 0
+        if limit and config.get("workers"):
+            limit = max(1, limit - SLEEP_INTERVAL - 10)
         return max(0, limit)
 
     @api.model

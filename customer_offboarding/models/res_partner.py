@@ -285,11 +285,7 @@ class ResPartner(models.Model):
         ):
             if name not in vals or (name == "offboarding_tier" and self.env.su):
                 continue
-            new_value = vals.pop(name) or self._fields[name].convert_to_cache(
-                False, self
-            )
-            if name == "offboarding_state":
-                new_value = new_value or "active"
+            new_value = vals.pop(name) or (name == "offboarding_state" and "active")
             if any(value != new_value for value in self.sudo().mapped(name)):
                 raise UserError(message())
         if "offboarding_tier_override" in vals:
@@ -1427,8 +1423,12 @@ class ResPartner(models.Model):
         revenue = self._offboarding_revenue_sql(company, date_from, id_from, id_to)
         if revenue is None:
             if ids:
-                # No app records revenue: without an override there is no tier.
-                self.browse(ids).with_company(company).offboarding_tier = False
+                # No app records revenue: the tier is the override, if any.
+                partners = self.browse(ids).with_company(company)
+                for override, group in partners.grouped(
+                    "offboarding_tier_override"
+                ).items():
+                    group.offboarding_tier = override or False
             return 0
         self.env.flush_all()
         key = str(company.id)

@@ -63,9 +63,10 @@ class OffboardingCommon(TransactionCase):
             [("partner_id", "in", partners.ids)], order="id"
         )
 
-    def _move(self, partners, state):
+    @classmethod
+    def _move(cls, partners, state):
         """Bring active partners to ``state`` by legal transitions, as a manager."""
-        partners = partners.with_user(self.manager)
+        partners = partners.with_user(cls.manager)
         if state in ("at_risk", "retiring"):
             partners.offboarding_flag("inactivity")
         if state == "retiring":

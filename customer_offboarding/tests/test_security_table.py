@@ -11,6 +11,7 @@ row in the table, so a new method cannot be added without its expectations.
 """
 
 import hashlib
+import logging
 
 from odoo import api
 from odoo.exceptions import UserError
@@ -19,6 +20,8 @@ from odoo.tools import mute_logger
 
 from .common import MANAGER_GROUPS, OffboardingCommon
 from .test_trust import FORGED_CONTEXT
+
+_logger = logging.getLogger(__name__)
 
 ROLES = ("plain", "user", "manager_b", "portal", "public")
 REFUSED, HARMLESS, ALLOWED = "refused", "harmless", "allowed"
@@ -84,10 +87,10 @@ class TestSecurityTable(OffboardingCommon):
         ]
         cls.ruled = customers[5]
         cls.retired.offboarding_tier_override = "high"
-        cls._move_as_manager(cls.at_risk, "at_risk")
-        cls._move_as_manager(cls.retiring, "retiring")
-        cls._move_as_manager(cls.retired, "retired")
-        cls._move_as_manager(cls.archived, "archived")
+        cls._move(cls.at_risk, "at_risk")
+        cls._move(cls.retiring, "retiring")
+        cls._move(cls.retired, "retired")
+        cls._move(cls.archived, "archived")
         cls.customer_b = cls._create_customers(
             1, prefix="Table B", company_id=cls.company_b.id
         )
@@ -136,18 +139,6 @@ class TestSecurityTable(OffboardingCommon):
         cls.alternative = env["customer.offboarding.alternative"].create(
             {"name": "Table alternative", "company_id": cls.company.id}
         )
-
-    @classmethod
-    def _move_as_manager(cls, partner, state):
-        partner = partner.with_user(cls.manager)
-        if state in ("at_risk", "retiring"):
-            partner.offboarding_flag("inactivity")
-        if state == "retiring":
-            partner.offboarding_start("inactivity")
-        if state in ("retired", "archived"):
-            partner.offboarding_retire(reason_code="low_value")
-        if state == "archived":
-            partner.offboarding_archive()
 
     # ------------------------------------------------------------------
     # The table: (model, method) -> (ids, args, kwargs), expected per role

@@ -32,6 +32,12 @@ class TestTierOverride(OffboardingCommon):
         self.assertEqual(shared.offboarding_tier, "low")
         self.assertFalse(shared.with_company(other).offboarding_tier)
 
+    def test_recomputing_keeps_the_override(self):
+        """Recompute Value Tier on a customer with an override keeps its tier."""
+        self.customer.offboarding_tier_override = "high"
+        self.customer.with_user(self.user).action_offboarding_compute_tier()
+        self.assertEqual(self.customer.offboarding_tier, "high")
+
     def test_clearing_the_override_without_invoicing_leaves_no_tier(self):
         """Without an app that records revenue, tiers are manual only."""
         self.customer.offboarding_tier_override = "high"

@@ -159,6 +159,21 @@ class TestStatusOnlyThroughTheLifecycle(OffboardingCommon):
                 )
         self.assertFalse(self._events(self.customer))
 
+    def test_the_status_wizard_needs_customers(self):
+        """Changing the status of no customer is an error, not a success."""
+        wizard = (
+            self.env["customer.offboarding.transition"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "operation": "flag",
+                    "reason_id": self.env.ref("customer_offboarding.reason_other").id,
+                }
+            )
+        )
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+
     def test_a_manager_without_contact_rights_archives_and_reactivates(self):
         """The offboarding manager role is enough for what it offers."""
         manager = new_test_user(

@@ -8,7 +8,7 @@ and XML-RPC cannot produce that object (the same idea as OCA queue_job's
 edit sentinel).
 """
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 INTERNAL_KEY = "_customer_offboarding_internal"
 # Set by the addon's override of Odoo's partner merge around the values it
@@ -72,3 +72,14 @@ def check_range(record, name, low=None, high=None):
             max=high,
         )
     raise ValidationError(message)
+
+
+def check_company_move(records, vals):
+    """Refuse moving ``records`` into a company that is not the user's: Odoo
+    checks record rules on a record before a write, not on its new company."""
+    company_id = vals.get("company_id")
+    env = records.env
+    if company_id and not env.su and company_id not in env.user.company_ids.ids:
+        raise AccessError(
+            env._("You cannot move a record into a company that is not yours.")
+        )

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 OPERATION_SELECTION = [
     ("flag", "Flag at Risk"),
@@ -69,6 +70,8 @@ class CustomerOffboardingTransition(models.TransientModel):
         """Apply the chosen transition through the partners' public methods."""
         self.ensure_one()
         partners = self.partner_ids
+        if not partners:
+            raise UserError(self.env._("Select the customers to change."))
         code = self.reason_id.code or None
         note = self.note or None
         if self.operation == "flag":

@@ -1,8 +1,11 @@
 import io
+from unittest.mock import patch
 
 import openpyxl
 
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install")
@@ -92,6 +95,35 @@ class TestSaleOffboarding(TransactionCase):
             request.trigger, f"Sales orders {orders[0].name}, {orders[1].name}"
         )
         self.assertFalse(self._requests(self.active))
+
+    def test_a_failing_request_never_fails_the_order(self):
+        """An error while opening the automatic request is logged; the order is
+        confirmed all the same."""
+        Request = type(self.env["customer.reactivation.request"])
+        with (
+            patch.object(Request, "_submit", side_effect=UserError("broken")),
+            mute_logger("odoo.addons.customer_offboarding.models.res_partner"),
+        ):
+            order = self._order(self.retired)
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(self._requests(self.retired))
+
+    def test_each_company_hears_of_its_own_orders(self):
+        """An order of company B opens no request in company A's case."""
+        company_b = self.env["res.company"].create({"name": "Ordering B"})
+        order = (
+            self.env["sale.order"]
+            .with_company(company_b)
+            .create(
+                {
+                    "partner_id": self.retired.id,
+                    "company_id": company_b.id,
+                    "order_line": [(0, 0, {"product_id": self.product.id})],
+                }
+            )
+        )
+        order.with_company(company_b).action_confirm()
+        self.assertFalse(self._requests(self.retired))
 
     def test_active_and_at_risk_customers_get_no_request(self):
         self._order(self.active)
