@@ -453,7 +453,10 @@ class TestSecurityTable(OffboardingCommon):
                         self.assertIsInstance(error, UserError, repr(error))
                         self.assertFalse(written, "nothing written")
         # The table's size, for the note of the trust issue.
-        print(
-            f"security table: {len(table)} methods x {len(ROLES)} roles, {cells} calls"
+        _logger.info(
+            "security table: %s methods x %s roles, %s calls",
+            len(table),
+            len(ROLES),
+            cells,
         )
         self.assertGreater(cells, len(table) * len(ROLES))
