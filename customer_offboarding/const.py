@@ -67,12 +67,25 @@ NOTICE_ON_STATE = {
     "reactivated": "welcome_back",
 }
 
+# A notice's state follows its mail once queued (sent, or delivery failed).
 NOTICE_STATES = [
     ("to_approve", "Waiting for Approval"),
     ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("failed", "Delivery Failed"),
     ("no_email", "No Email Address"),
     ("cancelled", "Cancelled"),
 ]
+# Notices that went out, or are on their way (a retirement that was announced).
+NOTICE_GONE_STATES = ("queued", "sent", "failed")
+# mail.mail state -> notice state.
+MAIL_NOTICE_STATES = {
+    "outgoing": "queued",
+    "sent": "sent",
+    "received": "sent",
+    "exception": "failed",
+    "cancel": "cancelled",
+}
 
 # What the customer's signed links can do.
 PORTAL_PURPOSES = ("view", "export", "stay", "keep_in_touch")

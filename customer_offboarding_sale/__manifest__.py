@@ -10,6 +10,7 @@
     "license": "LGPL-3",
     "depends": ["customer_offboarding", "sale"],
     "data": ["views/customer_offboarding_rule_views.xml"],
+    "demo": ["demo/customer_offboarding_sale_demo.xml"],
     "installable": True,
     "auto_install": True,
 }

@@ -12,3 +12,5 @@ from . import customer_offboarding_alternative
 from . import customer_offboarding_notice
 from . import customer_reactivation_request
 from . import mail_thread
+from . import mail_mail
+from . import customer_offboarding_demo

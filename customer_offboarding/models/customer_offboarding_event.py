@@ -11,6 +11,7 @@ ORIGINS = [
     ("script", "Server Action or Script"),
     ("rule", "Rule"),
     ("undo", "Undo of a Run"),
+    ("request", "Reactivation Request"),
 ]
 
 

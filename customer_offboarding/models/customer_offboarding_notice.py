@@ -4,7 +4,16 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..const import MANAGER_GROUP, NOTICE_KINDS, NOTICE_MODES, NOTICE_STATES, TIERS
+from ..const import (
+    MAIL_NOTICE_STATES,
+    MANAGER_GROUP,
+    NOTICE_GONE_STATES,
+    NOTICE_KINDS,
+    NOTICE_MODES,
+    NOTICE_STATES,
+    TIERS,
+)
+from ..tools.guard import internal
 
 # Personal notices that wait for a manager (the bad news); reminders and
 # welcome-back mails of a case whose notice was approved go out directly.
@@ -50,7 +59,12 @@ class CustomerOffboardingNotice(models.Model):
     mode = fields.Selection(NOTICE_MODES, required=True, readonly=True)
     state = fields.Selection(NOTICE_STATES, required=True, readonly=True)
     mail_id = fields.Many2one(
-        "mail.mail", string="Email", readonly=True, ondelete="set null"
+        "mail.mail",
+        string="Email",
+        readonly=True,
+        ondelete="set null",
+        # Looked up when a mail is sent (the notice follows its state).
+        index="btree_not_null",
     )
     mail_state = fields.Selection(related="mail_id.state", string="Email Status")
     revision = fields.Integer(
@@ -139,6 +153,33 @@ class CustomerOffboardingNotice(models.Model):
         notices.filtered(lambda n: n.state == "to_approve")._ask_approval()
         notices.filtered(lambda n: n.state == "queued")._send()
         return notices
+
+    @api.model
+    def _announced_today(self, cases):
+        """The cases whose retirement notice, queued today, announced today as
+        the end of service: retiring them now needs no second mail."""
+        if not cases:
+            return cases
+        self.env.flush_all()
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT c.id
+                  FROM customer_offboarding_case c
+                  JOIN customer_offboarding_notice n
+                    ON n.case_id = c.id AND n.kind = 'retirement'
+                   AND n.revision = c.revision AND n.state IN %(gone)s
+                 WHERE c.id = ANY(%(cases)s)
+                   AND c.end_date <= %(today)s
+                   AND n.create_date::date = %(today)s
+                """,
+                cases=cases.ids,
+                today=today,
+                gone=NOTICE_GONE_STATES,
+            )
+        )
+        return cases.browse(row[0] for row in rows)
 
     @api.model
     def _cancel_pending(self, cases, after_state=None):
@@ -244,8 +285,30 @@ class CustomerOffboardingNotice(models.Model):
                         [pair[1] for pair in pairs],
                     )
                 )
-        self.write({"state": "queued"})
+        internal(self).write({"state": "queued"})
         self.invalidate_recordset(["mail_id"])
+
+    @api.model
+    def _follow_mails(self, mails, mail_state):
+        """The notices of ``mails`` take their delivery state."""
+        state = MAIL_NOTICE_STATES.get(mail_state)
+        if not state or not mails:
+            return
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE customer_offboarding_notice
+                   SET state = %(state)s
+                 WHERE mail_id = ANY(%(mails)s)
+                   AND state IN %(gone)s AND state != %(state)s
+                """,
+                state=state,
+                mails=mails.ids,
+                gone=NOTICE_GONE_STATES,
+            )
+        )
+        self.invalidate_model(["state"])
 
     def _ask_approval(self):
         """Personal notices: the owner calls first, a manager approves the mail."""
@@ -374,7 +437,7 @@ class CustomerOffboardingNotice(models.Model):
                    AND EXISTS (
                         SELECT 1 FROM customer_offboarding_notice n
                          WHERE n.case_id = c.id AND n.kind = 'retirement'
-                           AND n.revision = c.revision AND n.state = 'queued')
+                           AND n.revision = c.revision AND n.state IN %(gone)s)
                    AND NOT EXISTS (
                         SELECT 1 FROM customer_offboarding_notice n
                          WHERE n.case_id = c.id AND n.kind = 'reminder'
@@ -386,6 +449,7 @@ class CustomerOffboardingNotice(models.Model):
                 today=today,
                 days=company.offboarding_reminder_days,
                 limit=limit,
+                gone=NOTICE_GONE_STATES,
             )
         )
         return self.env["customer.offboarding.case"].browse(r[0] for r in rows)

@@ -243,6 +243,10 @@ class CustomerOffboardingRule(models.Model):
         copy=False,
         help="Who attached the server action: it runs with this user's rights.",
     )
+    supported_sources = fields.Char(
+        compute="_compute_supported_sources",
+        help="Technical: the inactivity signals this database's apps provide.",
+    )
     last_error = fields.Text(readonly=True, copy=False)
     last_run_id = fields.Many2one("customer.offboarding.run", readonly=True, copy=False)
 
@@ -259,6 +263,11 @@ class CustomerOffboardingRule(models.Model):
             "The cooldown cannot be negative.",
         ),
     ]
+
+    def _compute_supported_sources(self):
+        supported = " ".join(sorted(self._get_supported_sources()))
+        for rule in self:
+            rule.supported_sources = supported
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -538,6 +547,9 @@ class CustomerOffboardingRule(models.Model):
                 p.id = p.commercial_partner_id
                 AND COALESCE(p.offboarding_state->>%(company_key)s, 'active')
                     IN %(sources)s
+                -- The database's own companies are never customers.
+                AND NOT EXISTS (SELECT 1 FROM res_company rc
+                                 WHERE rc.partner_id = p.id)
                 AND %(criterion)s
                 """,
                 company_key=str(self.company_id.id),
@@ -556,6 +568,51 @@ class CustomerOffboardingRule(models.Model):
                     str(self.company_id.id),
                 ),
             ),
+        )
+
+    def _count_in_scope(self):
+        """(customers in the rule's scope, those in a status its action moves),
+        whatever the criterion: what a preview that finds nobody explains."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].with_company(self.company_id)
+        domain = expression.AND(
+            [
+                self._parse_domain("scope_domain"),
+                [
+                    "|",
+                    ("company_id", "=", False),
+                    ("company_id", "=", self.company_id.id),
+                ],
+            ]
+        )
+        if self.customers_only and "customer_rank" in Partner._fields:
+            domain = expression.AND([domain, [("customer_rank", ">", 0)]])
+        if self.criterion == "custom":
+            domain = expression.AND([domain, self._parse_domain("custom_domain")])
+        self.env.flush_all()
+        counts = []
+        for status in (SQL("TRUE"), self._movable_status_sql()):
+            query = self._scope_query(Partner, domain)
+            query.add_where(
+                SQL(
+                    """
+                    p.id = p.commercial_partner_id
+                    AND NOT EXISTS (SELECT 1 FROM res_company rc
+                                     WHERE rc.partner_id = p.id)
+                    AND %s
+                    """,
+                    status,
+                )
+            )
+            counts.append(self.env.execute_query(query.select(SQL("COUNT(*)")))[0][0])
+        return tuple(counts)
+
+    def _movable_status_sql(self):
+        """The partner alias ``p`` is in a status this rule's action moves."""
+        return SQL(
+            "COALESCE(p.offboarding_state->>%s, 'active') IN %s",
+            str(self.company_id.id),
+            ACTION_SOURCES[self.action],
         )
 
     def _scope_query(self, Partner, domain):
@@ -766,6 +823,18 @@ class CustomerOffboardingRule(models.Model):
                 self.tag_ids.ids,
             )
         ]
+
+    @api.model
+    def _get_exemption_labels(self):
+        """{exemption code: label} of the exemptions rules apply (bridges add
+        theirs)."""
+        return {
+            "tag": self.env._("Never-offboard tag"),
+            "user": self.env._("Linked to an active user"),
+            "cooldown": self.env._("Reactivated or cancelled recently (cooldown)"),
+            "shared": self.env._("Shared with a company that still serves them"),
+            "notice_waiting": self.env._("A notice to them waits for approval"),
+        }
 
     def _get_exemptions_sql(self, candidates, as_of):
         """SQL of (partner_id, exemption) for the candidates a rule must spare."""

@@ -14,7 +14,7 @@ from odoo.service.model import (
     PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
 )
 from odoo.service.server import SLEEP_INTERVAL
-from odoo.tools import SQL, config
+from odoo.tools import SQL, config, format_date
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
@@ -87,6 +87,12 @@ class CustomerOffboardingRun(models.Model):
     undone_count = fields.Integer(
         readonly=True, help="Customers the undo moved back to where they were."
     )
+    progress = fields.Float(
+        compute="_compute_progress",
+        help="Share of the partner ids the run's rules have evaluated.",
+    )
+    # Not stored: the lines are written by worker threads at the same time,
+    # which must not write the run's row (the analysis reads the lines).
     matched_count = fields.Integer(compute="_compute_counts")
     exempted_count = fields.Integer(compute="_compute_counts")
     moved_count = fields.Integer(compute="_compute_counts")
@@ -99,11 +105,24 @@ class CustomerOffboardingRun(models.Model):
             run.name = self.env._(
                 "%(trigger)s run of %(date)s",
                 trigger=labels.get(run.trigger, ""),
-                date=run.as_of_date or "",
+                date=format_date(self.env, run.as_of_date) if run.as_of_date else "",
+            )
+
+    @api.depends("line_ids.state", "line_ids.cursor")
+    def _compute_progress(self):
+        for run in self:
+            lines = run.line_ids
+            run.progress = (
+                100.0 * sum(line._done_share() for line in lines) / len(lines)
+                if lines
+                else 100.0
             )
 
     @api.depends(
-        "line_ids.matched", "line_ids.exempted", "line_ids.moved", "line_ids.state"
+        "line_ids.matched",
+        "line_ids.exempted",
+        "line_ids.moved",
+        "line_ids.state",
     )
     def _compute_counts(self):
         for run in self:
@@ -287,9 +306,12 @@ class CustomerOffboardingRun(models.Model):
             return ID_RANGE_NOTICES
         return ID_RANGE
 
-    @staticmethod
-    def _can_commit():
-        return not getattr(threading.current_thread(), "testing", False)
+    def _can_commit(self):
+        """Whether batches may be committed: not in tests, nor while a module
+        is installed (demo data runs rules in the install's transaction)."""
+        if getattr(threading.current_thread(), "testing", False):
+            return False
+        return self.env.registry.ready
 
     def _execute(self, time_budget=None):
         """Process the pending id ranges of every rule, committing each one.
@@ -339,7 +361,31 @@ class CustomerOffboardingRun(models.Model):
             }
         )
         self._checkpoint(done)
+        self._notify_done()
         return True, done
+
+    def _notify_done(self):
+        """Tell the user who pressed Run Now that the run is finished."""
+        user = self.user_id
+        if self.trigger != "manual" or not user.active or user._is_superuser():
+            return
+        user._bus_send(
+            "simple_notification",
+            {
+                "type": "success",
+                "title": self.name,
+                "message": self.env._(
+                    "Finished: %(moved)s customers moved, %(exempted)s exempted.",
+                    moved=self.moved_count,
+                    exempted=self.exempted_count,
+                ),
+            },
+        )
+
+    def action_refresh(self):
+        """Reload the run's form (the web client reloads the record)."""
+        self.check_access("read")
+        return True
 
     def _get_pending_shares(self):
         """[[line ids in rule order]] of the shares with pending lines."""
@@ -519,8 +565,14 @@ class CustomerOffboardingRun(models.Model):
         if not partner_ids:
             return []
         company = rule.company_id
+        # Moves are recorded as done by who ran the rules (Run Now), as
+        # superuser: the run was checked when it was started.
         partners = (
-            self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
+            self.env["res.partner"]
+            .with_user(self.user_id or self.env.user)
+            .sudo()
+            .with_company(company)
+            .browse(partner_ids)
         )
         moved = set()
         for operation in ACTION_STEPS[rule.action]:

@@ -1,6 +1,6 @@
 import logging
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 _logger = logging.getLogger(__name__)
@@ -46,8 +46,32 @@ class CustomerOffboardingRunLine(models.Model):
     matched = fields.Integer()
     exempted = fields.Integer()
     moved = fields.Integer()
-    exemption_summary = fields.Char()
+    exemption_summary = fields.Char(
+        string="Exemption Counts",
+        help="Technical: the exemptions of this line by code.",
+    )
+    exemption_text = fields.Char(
+        string="Exempted Because",
+        compute="_compute_exemption_text",
+        help="How many customers each exemption spared.",
+    )
     error = fields.Text()
+
+    @api.depends("exemption_summary")
+    def _compute_exemption_text(self):
+        labels = self.env["customer.offboarding.rule"]._get_exemption_labels()
+        for line in self:
+            line.exemption_text = ", ".join(
+                f"{labels.get(code, code)}: {count}"
+                for code, count in line._exemption_counts().items()
+            )
+
+    def _exemption_counts(self):
+        return dict(
+            part.split(": ")
+            for part in (self.exemption_summary or "").split(", ")
+            if part
+        )
 
     def _process_next_range(self, retry=False):
         """Detect and move the partners of the next id range, or record an error.
@@ -90,6 +114,12 @@ class CustomerOffboardingRunLine(models.Model):
             message = str(error.args[0] if error.args else error)
             self.write({"state": "error", "error": message})
 
+    def _done_share(self):
+        """Share of this line's partner ids already evaluated (0 to 1)."""
+        if self.state != "pending" or self.id_to <= self.id_from:
+            return 1.0
+        return max(0.0, (self.cursor - self.id_from) / (self.id_to - self.id_from))
+
     def _width(self):
         return self.range_width or self.run_id._get_id_range()
 
@@ -109,11 +139,7 @@ class CustomerOffboardingRunLine(models.Model):
             self.range_width = 0 if new == default else new
 
     def _add_counts(self, matched, exempted, moved, range_end):
-        summary = dict(
-            part.split(": ")
-            for part in (self.exemption_summary or "").split(", ")
-            if part
-        )
+        summary = self._exemption_counts()
         for exemption in exempted.values():
             summary[exemption] = str(int(summary.get(exemption, 0)) + 1)
         self.write(

@@ -270,6 +270,7 @@ class CustomerReactivationRequest(models.Model):
             "reactivate" if state in REACTIVATE_STATES else "cancel",
             note=note,
             closing_state="reactivated",
+            origin="request",
         )
         self.write(
             {

@@ -72,6 +72,21 @@ class ResConfigSettings(models.TransientModel):
         "to the runs started afterwards.",
     )
 
+    offboarding_tiers_computable = fields.Boolean(
+        compute="_compute_offboarding_tiers_computable",
+        help="Technical: an installed app records the revenue tiers are computed from.",
+    )
+
+    def _compute_offboarding_tiers_computable(self):
+        Partner = self.env["res.partner"]
+        computable = (
+            Partner._offboarding_revenue_sql(
+                self.env.company, fields.Date.context_today(self), 0, 1
+            )
+            is not None
+        )
+        self.offboarding_tiers_computable = computable
+
     @api.constrains("offboarding_run_workers")
     def _check_offboarding_run_workers(self):
         for settings in self:

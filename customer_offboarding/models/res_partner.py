@@ -61,6 +61,8 @@ class ResPartner(models.Model):
         # Internal users only: a portal user reading its own partner must not
         # learn that it is at risk before anybody told it.
         groups="base.group_user",
+        # Grouped (kanban columns, list groups) in lifecycle order.
+        group_expand="_offboarding_expand_states",
         # Odoo indexes company-dependent columns (btree on the whole jsonb) by
         # default; lookups here read one company's key, which that index cannot
         # serve, and every status change would have to update it.
@@ -110,6 +112,18 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
     )
 
+    offboarding_case_count = fields.Integer(
+        compute="_compute_offboarding_counts",
+        groups=USER_GROUP,
+        help="Offboarding cases of this customer in the current company.",
+    )
+    offboarding_notice_count = fields.Integer(
+        compute="_compute_offboarding_counts", groups=USER_GROUP
+    )
+    offboarding_request_count = fields.Integer(
+        compute="_compute_offboarding_counts", groups=USER_GROUP
+    )
+
     offboarding_rule_match_id = fields.Many2one(
         "customer.offboarding.rule",
         string="Matched by Offboarding Rule",
@@ -127,6 +141,48 @@ class ResPartner(models.Model):
         groups=MANAGER_GROUP,
         help="Search only: the customers a rule preview found.",
     )
+
+    @api.depends_context("company")
+    def _compute_offboarding_counts(self):
+        """One grouped count per model for all the partners shown."""
+        commercial = self.commercial_partner_id
+        company = self.env.company
+        counts = {}
+        for model in (
+            "customer.offboarding.case",
+            "customer.offboarding.notice",
+            "customer.reactivation.request",
+        ):
+            rows = (
+                self.env[model]
+                .sudo()
+                ._read_group(
+                    [
+                        ("partner_id", "in", commercial.ids),
+                        ("company_id", "=", company.id),
+                    ],
+                    ["partner_id"],
+                    ["__count"],
+                )
+            )
+            counts[model] = {partner.id: count for partner, count in rows}
+        for partner in self:
+            key = partner.commercial_partner_id.id
+            partner.offboarding_case_count = counts["customer.offboarding.case"].get(
+                key, 0
+            )
+            partner.offboarding_notice_count = counts[
+                "customer.offboarding.notice"
+            ].get(key, 0)
+            partner.offboarding_request_count = counts[
+                "customer.reactivation.request"
+            ].get(key, 0)
+
+    @api.model
+    def _offboarding_expand_states(self, states, domain):
+        """The groups of the statuses present, in lifecycle order."""
+        present = set(states)
+        return [state for state, _label in PARTNER_STATES if state in present]
 
     def _search_offboarding_preview_id(self, operator, value):
         if operator != "=" or not isinstance(value, int):
@@ -348,14 +404,30 @@ class ResPartner(models.Model):
     def action_offboarding_cancel(self):
         return self._offboarding_open_wizard("cancel")
 
-    def action_view_offboarding_cases(self):
+    def _offboarding_open_related(self, xmlid):
+        """The action ``xmlid`` on this customer's records (current company)."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
+        self._offboarding_check_group()
+        self.check_access("read")
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_offboarding_cases(self):
+        return self._offboarding_open_related(
             "customer_offboarding.customer_offboarding_case_action"
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"search_default_group_by_state": 0}
-        return action
+
+    def action_view_offboarding_notices(self):
+        return self._offboarding_open_related(
+            "customer_offboarding.customer_offboarding_notice_action"
+        )
+
+    def action_view_offboarding_requests(self):
+        return self._offboarding_open_related(
+            "customer_offboarding.customer_reactivation_request_action"
+        )
 
     # ------------------------------------------------------------------
     # Public lifecycle API (contract: batch-safe, access-checked)
@@ -400,14 +472,15 @@ class ResPartner(models.Model):
         end_date=None,
         note=None,
         closing_state=None,
+        origin="manual",
     ):
         """Validate everything, then apply ``operation``; on error, write nothing.
 
         The caller's rights are checked here (group, operation, read access to
         each customer, company); the writes are then done as superuser, so the
         offboarding roles are enough whatever the user's rights on contacts.
-        ``closing_state`` is for the addon's own callers (a reactivation
-        request): it is no argument of the public methods.
+        ``closing_state`` and ``origin`` are for the addon's own callers (a
+        reactivation request): they are no arguments of the public methods.
         """
         self._offboarding_check_group()
         missing = self - self.exists()
@@ -427,6 +500,7 @@ class ResPartner(models.Model):
         if not partners:
             return True
         partners.check_access("read")
+        partners._offboarding_check_not_a_company()
         company = self.env.company
         note = self._offboarding_clean_note(note)
         reason = self._offboarding_resolve_reason(operation, reason_code)
@@ -434,6 +508,8 @@ class ResPartner(models.Model):
         partners._offboarding_check_company(company)
         states = partners.sudo()._offboarding_read_states(company)
         partners._offboarding_check_legal(operation, states)
+        if operation == "start" and not reason:
+            partners._offboarding_check_reason_kept(states)
         self._offboarding_check_operation_rights(operation, states)
         if operation == "archive":
             partners.sudo()._offboarding_check_archivable(company)
@@ -447,15 +523,45 @@ class ResPartner(models.Model):
                 end_date=end_date,
                 note=note,
                 closing_state=closing_state,
+                origin=origin,
             ),
         )
         return True
 
     def _offboarding_default_reason(self, operation, reason):
         """The reason of a case a move opens without being given one."""
-        if reason or operation not in REASON_OPERATIONS:
+        if reason or operation != "retire":
             return reason
         return self.env.ref("customer_offboarding.reason_other")
+
+    def _offboarding_check_not_a_company(self):
+        """The partners of the database's companies are never offboarded."""
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", self.ids)])
+        )
+        if companies:
+            raise UserError(
+                self.env._(
+                    "%(partners)s is a company of this database, not a customer: "
+                    "it is never offboarded.",
+                    partners=self._offboarding_names(companies.partner_id),
+                )
+            )
+
+    def _offboarding_check_reason_kept(self, states):
+        """Starting without a reason keeps the case's: every partner needs one."""
+        new = self.filtered(lambda p: states[p.id] == "active")
+        if new:
+            raise UserError(
+                self.env._(
+                    "Give the reason of this offboarding: %(partners)s have no "
+                    "case yet to keep it from.",
+                    partners=self._offboarding_names(new),
+                )
+            )
 
     def _offboarding_check_group(self):
         if self.env.su or self.env.user.has_group(USER_GROUP):
@@ -516,8 +622,10 @@ class ResPartner(models.Model):
     def _offboarding_resolve_reason(self, operation, reason_code):
         if operation not in REASON_OPERATIONS:
             return self.env["customer.offboarding.reason"]
-        if reason_code in (None, False) and operation == "retire":
-            # Retiring keeps the case's reason; a new case falls back to "other".
+        if reason_code in (None, False) and operation in ("retire", "start"):
+            # Retiring and starting keep the case's reason; a case retiring
+            # opens falls back to "other", starting needs one (checked with
+            # the states).
             return self.env["customer.offboarding.reason"]
         if not isinstance(reason_code, str) or not reason_code:
             raise UserError(self.env._("Give the reason code of this offboarding."))
@@ -740,6 +848,13 @@ class ResPartner(models.Model):
         case_records = self.env["customer.offboarding.case"].browse(
             [case[0] for case in cases.values()]
         )
+        Notice = self.env["customer.offboarding.notice"]
+        # Read before the cases move: who was told today that service ends today.
+        announced = (
+            Notice._announced_today(case_records)
+            if target == "retired"
+            else case_records.browse()
+        )
         if operation == "archive" and transition.origin != "odoo_archive":
             self._offboarding_archive_family(case_records)
         if operation == "reactivate":
@@ -751,13 +866,13 @@ class ResPartner(models.Model):
         )
         self._offboarding_log(target, company, cases, states, reason, transition)
         self.env.invalidate_all()
-        Notice = self.env["customer.offboarding.notice"]
         if target == "active":
             # The case is closed: what it had not sent yet will not be sent.
             Notice._cancel_pending(case_records)
         kind = NOTICE_ON_STATE.get(case_values["state"])
         if kind and transition.notify:
-            Notice._queue(case_records, kind)
+            # No "has ended" mail for a retirement today's notice announced.
+            Notice._queue(case_records - announced, kind)
 
     def _offboarding_revert(self, company, states, target, run, note):
         """Put partners back to ``target`` to undo a rule run (not a lifecycle move).
@@ -975,7 +1090,11 @@ class ResPartner(models.Model):
             if target == "retiring":
                 values.update(notice_date=today, end_date=transition.end_date)
             elif target == "retired":
-                values["retired_date"] = today
+                # Service ends when the customer is retired: an early
+                # retirement brings the announced end of service to today
+                # (see _offboarding_update_cases), so that mail, page and case
+                # say the same.
+                values.update(retired_date=today, end_date=today)
             elif target == "archived":
                 values["archived_date"] = today
         values.update(write_uid=self.env.uid, write_date=fields.Datetime.now())
@@ -986,7 +1105,14 @@ class ResPartner(models.Model):
         if not cases:
             return
         assignments = SQL(", ").join(
-            SQL("%s = %s", SQL.identifier(name), value)
+            SQL(
+                "%s = %s",
+                SQL.identifier(name),
+                value
+                if name != "end_date" or values["state"] != "retired"
+                # Retired on or before the announced end: that day, not later.
+                else SQL("LEAST(end_date, %s)", value),
+            )
             for name, value in values.items()
         )
         self.env.execute_query(

@@ -17,3 +17,6 @@ from . import test_templates
 from . import test_trust
 from . import test_crons
 from . import test_security_table
+from . import test_web_client
+from . import test_journeys
+from . import test_back_office

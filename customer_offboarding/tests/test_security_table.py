@@ -219,7 +219,22 @@ class TestSecurityTable(OffboardingCommon):
             ),
             ("res.partner", "action_view_offboarding_cases"): (
                 (active.ids, [], {}),
-                everyone_refused(plain=HARMLESS, user=HARMLESS),
+                everyone_refused(user=HARMLESS),
+                [],
+            ),
+            ("res.partner", "action_view_offboarding_notices"): (
+                (active.ids, [], {}),
+                everyone_refused(user=HARMLESS),
+                [],
+            ),
+            ("res.partner", "action_view_offboarding_requests"): (
+                (active.ids, [], {}),
+                everyone_refused(user=HARMLESS),
+                [],
+            ),
+            ("customer.offboarding.run", "action_refresh"): (
+                (self.rule_run.ids, [], {}),
+                everyone_refused(user=HARMLESS),
                 [],
             ),
             ("res.config.settings", "action_offboarding_compute_tiers"): (

@@ -27,6 +27,10 @@ class CustomerOffboardingPreview(models.TransientModel):
         help="Revenue of the last 12 months of the customers that would be moved.",
     )
     currency_id = fields.Many2one(related="rule_id.company_id.currency_id")
+    explanation = fields.Text(
+        readonly=True,
+        help="Why the rule would move nobody today, when it would not.",
+    )
     actionable_ids = fields.Text(
         readonly=True,
         help="Technical: the ids of the customers that would be moved, so that "
@@ -70,11 +74,41 @@ class CustomerOffboardingPreview(models.TransientModel):
                 "revenue_at_stake": revenue,
                 "exemption_summary": self._summarize_exemptions(exempted),
                 "tier_summary": self._summarize_tiers(tiers),
+                "explanation": self._explain(rule, matched, actionable),
             }
         )
 
+    def _explain(self, rule, matched, actionable):
+        """Why nobody would move: no customer in scope, none in a status the
+        action moves, none meets the criterion, or all are exempted."""
+        if actionable:
+            return False
+        if matched:
+            return self.env._(
+                "Every customer the rule matches is exempted (see why above)."
+            )
+        in_scope, movable = rule._count_in_scope()
+        if not in_scope:
+            return self.env._(
+                "No customer is in the rule's scope: widen the scope domain, or "
+                "untick Customers Only (contacts that never bought anything are "
+                "left out)."
+            )
+        if not movable:
+            return self.env._(
+                "The %(count)s customers in scope are all in a status this "
+                "rule's action does not move.",
+                count=in_scope,
+            )
+        return self.env._(
+            "None of the %(count)s customers in scope meets the criterion today "
+            "(for inactivity: contacts created, or active, within the period "
+            "count as active).",
+            count=movable,
+        )
+
     def _summarize_exemptions(self, exempted):
-        labels = self._exemption_labels()
+        labels = self.env["customer.offboarding.rule"]._get_exemption_labels()
         counts = {}
         for code in exempted.values():
             counts[code] = counts.get(code, 0) + 1
@@ -94,15 +128,6 @@ class CustomerOffboardingPreview(models.TransientModel):
             f"{tier_labels.get(tier) or not_set}: {count}"
             for tier, count in sorted(tiers, key=lambda row: row[0] or "")
         )
-
-    def _exemption_labels(self):
-        return {
-            "tag": self.env._("Never-offboard tag"),
-            "user": self.env._("Linked to an active user"),
-            "cooldown": self.env._("Reactivated or cancelled recently (cooldown)"),
-            "shared": self.env._("Shared with a company that still serves them"),
-            "notice_waiting": self.env._("A notice to them waits for approval"),
-        }
 
     def action_open_partners(self):
         """List the customers the rule would move (paged and exportable)."""

@@ -30,7 +30,8 @@ class CustomerOffboardingTransition(models.TransientModel):
         "customer.offboarding.reason",
         domain="[('company_id', 'in', [False, company_id])]",
         help="Why these customers are offboarded. It is recorded on the case and "
-        "explained to the customer in notices.",
+        "explained to the customer in notices. Required to flag; starting or "
+        "retiring without one keeps the reason of the customer's case.",
     )
     end_date = fields.Date(
         string="Service End Date",
@@ -53,7 +54,19 @@ class CustomerOffboardingTransition(models.TransientModel):
         values = super().default_get(fields_list)
         if "partner_ids" in fields_list and not values.get("partner_ids"):
             if self.env.context.get("active_model") == "res.partner":
-                values["partner_ids"] = self.env.context.get("active_ids", [])
+                # The companies of the selected contacts (a contact's status is
+                # its company's), as x2many commands: the web client reads
+                # them with its field spec.
+                active_ids = self.env.context.get("active_ids") or []
+                partners = (
+                    self.env["res.partner"]
+                    .with_context(active_test=False)
+                    .browse(i for i in active_ids if isinstance(i, int))
+                    .exists()
+                )
+                values["partner_ids"] = [
+                    fields.Command.set(partners.commercial_partner_id.ids)
+                ]
         return values
 
     @api.depends("partner_ids")

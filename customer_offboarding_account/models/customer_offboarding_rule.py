@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -117,6 +117,12 @@ class CustomerOffboardingRule(models.Model):
             totals=totals,
             share=self.threshold_percent / 100.0,
             count=self.threshold_count,
+        )
+
+    @api.model
+    def _get_exemption_labels(self):
+        return dict(
+            super()._get_exemption_labels(), unpaid=self.env._("Unpaid invoices")
         )
 
     def _get_exemption_checks_sql(self, as_of):

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -34,6 +34,12 @@ class CustomerOffboardingRule(models.Model):
                 )
             )
         return signals
+
+    @api.model
+    def _get_exemption_labels(self):
+        return dict(
+            super()._get_exemption_labels(), opportunity=self.env._("Open opportunity")
+        )
 
     def _get_exemption_checks_sql(self, as_of):
         checks = super()._get_exemption_checks_sql(as_of)

@@ -56,8 +56,8 @@ registry.category("web_tour.tours").add("customer_offboarding_request_tour", {
             run: "click",
         },
         {
-            content: "the list no longer shows it (the filter keeps waiting notices)",
-            trigger: `.o_list_view:not(:has(.o_data_row:contains("${VIP}")))`,
+            content: "it is queued now, and can no longer be approved",
+            trigger: `.o_list_view .o_data_row:contains("${VIP}"):has(td[name="state"]:contains("Queued")):not(:has(button[name="action_approve"]))`,
         },
     ],
 });
