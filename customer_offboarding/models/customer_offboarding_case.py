@@ -54,6 +54,8 @@ class CustomerOffboardingCase(models.Model):
         required=True,
         readonly=True,
         default="at_risk",
+        # Grouped (pivot columns, kanban, list groups) in lifecycle order.
+        group_expand="_expand_states",
     )
     is_open = fields.Boolean(
         compute="_compute_is_open",
@@ -222,6 +224,12 @@ class CustomerOffboardingCase(models.Model):
                 """
             )
         )
+
+    @api.model
+    def _expand_states(self, states, domain):
+        """The groups of the states present, in lifecycle order."""
+        present = set(states)
+        return [state for state, _label in CASE_STATES if state in present]
 
     @api.depends("partner_id", "reason_id")
     def _compute_display_name(self):
