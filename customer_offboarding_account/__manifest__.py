@@ -10,6 +10,7 @@
     "license": "LGPL-3",
     "depends": ["customer_offboarding", "account"],
     "data": ["views/customer_offboarding_rule_views.xml"],
+    "demo": ["demo/customer_offboarding_account_demo.xml"],
     "installable": True,
     "auto_install": True,
 }

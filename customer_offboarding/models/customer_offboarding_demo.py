@@ -28,17 +28,29 @@ class CustomerOffboardingDemo(models.AbstractModel):
         self.env["res.partner"].invalidate_model(["create_date"])
 
     @api.model
-    def _write_history(self, partner_id, days_ago_list, subject):
-        """Messages the customer wrote to us, dated ``days_ago_list`` days ago."""
+    def _write_history(self, partner_id, days_ago_list, subject, activity=None):
+        """Messages the customer wrote to us, dated ``days_ago_list`` days ago;
+        with ``activity`` (an activity type's xml id), activities done on the
+        customer instead, as Odoo logs them."""
         now = fields.Datetime.now()
+        values = {
+            "model": "res.partner",
+            "res_id": partner_id,
+            "author_id": partner_id,
+            "message_type": "email",
+            "subtype_id": self.env.ref("mail.mt_comment").id,
+        }
+        if activity:
+            values.update(
+                author_id=self.env.ref("base.partner_admin").id,
+                message_type="notification",
+                subtype_id=self.env.ref("mail.mt_activities").id,
+                mail_activity_type_id=self.env.ref(activity).id,
+            )
         self.env["mail.message"].create(
             [
                 {
-                    "model": "res.partner",
-                    "res_id": partner_id,
-                    "author_id": partner_id,
-                    "message_type": "email",
-                    "subtype_id": self.env.ref("mail.mt_comment").id,
+                    **values,
                     "subject": subject,
                     "body": subject,
                     "date": now - timedelta(days=days),
@@ -69,3 +81,10 @@ class CustomerOffboardingDemo(models.AbstractModel):
             )
         )
         Model.invalidate_model([field])
+
+    @api.model
+    def _compute_tiers(self, partner_ids):
+        """The value tiers of these customers, computed from their revenue."""
+        self.env["res.partner"].browse(partner_ids)._offboarding_compute_tiers(
+            self.env.company
+        )
