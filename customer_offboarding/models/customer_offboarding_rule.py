@@ -524,38 +524,13 @@ class CustomerOffboardingRule(models.Model):
         move them between detection and writing).
         """
         self.ensure_one()
-        Partner = self.env["res.partner"].with_company(self.company_id)
-        domain = expression.AND(
-            [
-                self._parse_domain("scope_domain"),
-                [("id", ">=", id_from), ("id", "<", id_to)],
-                [
-                    "|",
-                    ("company_id", "=", False),
-                    ("company_id", "=", self.company_id.id),
-                ],
-            ]
-        )
-        if self.customers_only and "customer_rank" in Partner._fields:
-            domain = expression.AND([domain, [("customer_rank", ">", 0)]])
-        if self.criterion == "custom":
-            domain = expression.AND([domain, self._parse_domain("custom_domain")])
-        scope = self._scope_query(Partner, domain)
-        scope.add_where(
+        scope = self._get_scope_query(
+            [("id", ">=", id_from), ("id", "<", id_to)],
             SQL(
-                """
-                p.id = p.commercial_partner_id
-                AND COALESCE(p.offboarding_state->>%(company_key)s, 'active')
-                    IN %(sources)s
-                -- The database's own companies are never customers.
-                AND NOT EXISTS (SELECT 1 FROM res_company rc
-                                 WHERE rc.partner_id = p.id)
-                AND %(criterion)s
-                """,
-                company_key=str(self.company_id.id),
-                sources=ACTION_SOURCES[self.action],
-                criterion=self._get_criterion_sql(as_of, (id_from, id_to)),
-            )
+                "%s AND %s",
+                self._movable_status_sql(),
+                self._get_criterion_sql(as_of, (id_from, id_to)),
+            ),
         )
         if not lock:
             return scope.select(SQL("p.id"))
@@ -570,14 +545,15 @@ class CustomerOffboardingRule(models.Model):
             ),
         )
 
-    def _count_in_scope(self):
-        """(customers in the rule's scope, those in a status its action moves),
-        whatever the criterion: what a preview that finds nobody explains."""
-        self.ensure_one()
+    def _get_scope_query(self, extra_domain, condition):
+        """Query over the alias ``p`` of the commercial partners in the rule's
+        scope (its domains, its company, customers only), with ``condition``.
+        The database's own companies are never customers."""
         Partner = self.env["res.partner"].with_company(self.company_id)
         domain = expression.AND(
             [
                 self._parse_domain("scope_domain"),
+                extra_domain,
                 [
                     "|",
                     ("company_id", "=", False),
@@ -589,23 +565,31 @@ class CustomerOffboardingRule(models.Model):
             domain = expression.AND([domain, [("customer_rank", ">", 0)]])
         if self.criterion == "custom":
             domain = expression.AND([domain, self._parse_domain("custom_domain")])
-        self.env.flush_all()
-        counts = []
-        for status in (SQL("TRUE"), self._movable_status_sql()):
-            query = self._scope_query(Partner, domain)
-            query.add_where(
-                SQL(
-                    """
-                    p.id = p.commercial_partner_id
-                    AND NOT EXISTS (SELECT 1 FROM res_company rc
-                                     WHERE rc.partner_id = p.id)
-                    AND %s
-                    """,
-                    status,
-                )
+        query = self._scope_query(Partner, domain)
+        query.add_where(
+            SQL(
+                """
+                p.id = p.commercial_partner_id
+                AND NOT EXISTS (SELECT 1 FROM res_company rc
+                                 WHERE rc.partner_id = p.id)
+                AND %s
+                """,
+                condition,
             )
-            counts.append(self.env.execute_query(query.select(SQL("COUNT(*)")))[0][0])
-        return tuple(counts)
+        )
+        return query
+
+    def _count_in_scope(self):
+        """(customers in the rule's scope, those in a status its action moves),
+        whatever the criterion: what a preview that finds nobody explains."""
+        self.ensure_one()
+        self.env.flush_all()
+        return tuple(
+            self.env.execute_query(
+                self._get_scope_query([], condition).select(SQL("COUNT(*)"))
+            )[0][0]
+            for condition in (SQL("TRUE"), self._movable_status_sql())
+        )
 
     def _movable_status_sql(self):
         """The partner alias ``p`` is in a status this rule's action moves."""
