@@ -468,7 +468,7 @@ class CustomerOffboardingCase(models.Model):
                         "and what other companies keep about you."
                     ),
                 ),
-                *self._offboarding_export_limits(),
+                *self._offboarding_export_limits(sheets),
                 (_("Data disposal date"), fields.Date.to_string(self.disposal_date)),
                 (
                     _("Data disposal plan"),
@@ -481,20 +481,20 @@ class CustomerOffboardingCase(models.Model):
         filename = _("%(name)s - my data.xlsx", name=name)
         return content, filename
 
-    def _offboarding_export_limits(self):
-        """Cover lines saying where the file was cut short, if it was."""
-        family = self._offboarding_export_partners()
-        if len(self._offboarding_export_messages(family)) <= EXPORT_MAX_MESSAGES:
-            return []
+    def _offboarding_export_limits(self, sheets):
+        """Cover lines saying which sheets were cut short (a sheet says so with
+        ``cut_short``: the number of rows it kept)."""
         return [
             (
-                self.env._("Messages"),
+                sheet["name"],
                 self.env._(
-                    "Only the first %(count)s messages are included; write to us "
-                    "for the others.",
-                    count=EXPORT_MAX_MESSAGES,
+                    "Only the first %(count)s are included; write to us for the "
+                    "others.",
+                    count=sheet["cut_short"],
                 ),
             )
+            for sheet in sheets
+            if sheet.get("cut_short")
         ]
 
     def _offboarding_export_partners(self):
@@ -591,7 +591,7 @@ class CustomerOffboardingCase(models.Model):
             ]
 
         address_types = dict(partner._fields["type"]._description_selection(self.env))
-        messages = self._offboarding_export_messages(family)[:EXPORT_MAX_MESSAGES]
+        messages = self._offboarding_export_messages(family)
         return [
             {
                 "name": _("Contact Details"),
@@ -632,6 +632,9 @@ class CustomerOffboardingCase(models.Model):
             },
             {
                 "name": _("Messages"),
+                # The query reads one message more than the file keeps.
+                "cut_short": len(messages) > EXPORT_MAX_MESSAGES
+                and EXPORT_MAX_MESSAGES,
                 "columns": [
                     (_("Date"), DATETIME),
                     (_("From"), TEXT),
@@ -645,7 +648,7 @@ class CustomerOffboardingCase(models.Model):
                         m.subject,
                         plain(m.body),
                     ]
-                    for m in messages
+                    for m in messages[:EXPORT_MAX_MESSAGES]
                 ],
             },
         ]

@@ -466,3 +466,26 @@ class TestCustomerPage(HttpCase):
             row[0] for row in list(book["Contacts"].iter_rows(values_only=True))[1:]
         ]
         self.assertEqual(contacts, ["Wei Contact"])
+
+    def test_the_export_says_where_it_was_cut_short(self):
+        """Beyond its message limit the file keeps the first ones and its cover
+        says so."""
+        self.customer.message_post(
+            body="A second message",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=self.customer.id,
+        )
+        with patch(
+            "odoo.addons.customer_offboarding.models.customer_offboarding_case"
+            ".EXPORT_MAX_MESSAGES",
+            1,
+        ):
+            content, _name = self.case.sudo()._offboarding_export_xlsx()
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        self.assertEqual(book["Messages"].max_row, 2, "a header and one message")
+        cover = {
+            row[0]: row[1]
+            for row in book["About this file"].iter_rows(values_only=True)
+        }
+        self.assertIn("Only the first 1 are included", cover["Messages"])
