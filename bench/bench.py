@@ -614,7 +614,7 @@ class Bench:
             calls = 0
             while True:
                 calls += 1
-                env["res.partner"]._cron_offboarding_compute_tiers()
+                env["customer.offboarding.tier"]._cron_compute()
                 companies.invalidate_recordset(["offboarding_tier_date"])
                 if all(c.offboarding_tier_date == today for c in companies):
                     break

@@ -1,5 +1,11 @@
 """Offboarding lifecycle shared by partners, cases and events."""
 
+from dataclasses import dataclass
+
+from odoo.tools.translate import LazyGettext, LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
 # Partner lifecycle, per company (the order is the status bar order).
 PARTNER_STATES = [
     ("active", "Active"),
@@ -22,27 +28,112 @@ TIERS = [
     ("low", "Low"),
 ]
 
-# The only legal moves: any other pair is refused and nothing is written.
-TRANSITIONS = {
-    "active": ("at_risk", "retiring", "retired"),
-    "at_risk": ("retiring", "retired", "active"),
-    "retiring": ("retired", "active"),
-    "retired": ("archived", "active"),
-    "archived": ("active",),
-}
+# Lifecycle moves: every place that needs the legal moves (the engine, the
+# partner's buttons and wizard, rules' actions, a run's undo, reactivation
+# requests, notices) derives them from this table. A move not in it is refused
+# and nothing is written.
+REASON_REQUIRED = "required"  # a reason is given (the move opens a case)
+REASON_KEPT = "kept"  # the case's reason is kept; a case it opens needs one
+REASON_KEPT_OR_OTHER = "kept_or_other"  # kept; a case it opens gets "Other"
 
-# Public method -> (target state, states it may start from).
+
+@dataclass(frozen=True)
+class Operation:
+    """One public lifecycle move of ``res.partner`` (``offboarding_<name>``)."""
+
+    name: str
+    # The wizard's and buttons' label; ``verb`` completes "Only offboarding
+    # managers can … these customers".
+    label: str
+    verb: LazyGettext
+    target: str
+    sources: tuple
+    # The statuses a plain offboarding user may move from (managers: all).
+    user_sources: tuple = ()
+    reason: str | None = None
+    takes_end_date: bool = False
+    # How the case closes when the move goes back to active.
+    closing_state: str | None = None
+    # As a rule's action: the moves it makes, in order (a rule never skips a
+    # step: archive retires first).
+    rule_steps: tuple = ()
+
+
 OPERATIONS = {
-    "flag": ("at_risk", ("active",)),
-    "start": ("retiring", ("active", "at_risk")),
-    "retire": ("retired", ("active", "at_risk", "retiring")),
-    "archive": ("archived", ("retired",)),
-    "reactivate": ("active", ("retired", "archived")),
-    "cancel": ("active", ("at_risk", "retiring")),
+    op.name: op
+    for op in (
+        Operation(
+            "flag",
+            "Flag at Risk",
+            _lt("flag"),
+            "at_risk",
+            ("active",),
+            user_sources=("active",),
+            reason=REASON_REQUIRED,
+            rule_steps=("flag",),
+        ),
+        Operation(
+            "start",
+            "Start Offboarding",
+            _lt("start offboarding of"),
+            "retiring",
+            ("active", "at_risk"),
+            reason=REASON_KEPT,
+            takes_end_date=True,
+            rule_steps=("start",),
+        ),
+        Operation(
+            "retire",
+            "Retire",
+            _lt("retire"),
+            "retired",
+            ("active", "at_risk", "retiring"),
+            reason=REASON_KEPT_OR_OTHER,
+            rule_steps=("retire",),
+        ),
+        Operation(
+            "archive",
+            "Archive",
+            _lt("archive"),
+            "archived",
+            ("retired",),
+            rule_steps=("retire", "archive"),
+        ),
+        Operation(
+            "reactivate",
+            "Reactivate",
+            _lt("reactivate"),
+            "active",
+            ("retired", "archived"),
+            closing_state="reactivated",
+        ),
+        Operation(
+            "cancel",
+            "Cancel Offboarding",
+            _lt("cancel the offboarding of"),
+            "active",
+            ("at_risk", "retiring"),
+            user_sources=("at_risk",),
+            closing_state="cancelled",
+        ),
+    )
 }
-
-# What closes a case when its partner goes back to active.
-CLOSING_STATE = {"cancel": "cancelled", "reactivate": "reactivated"}
+# Every legal (from, to) pair of statuses.
+LEGAL_MOVES = frozenset(
+    (source, op.target) for op in OPERATIONS.values() for source in op.sources
+)
+# The wizard's choices, and the rules' actions with the statuses each moves from.
+OPERATION_SELECTION = [(op.name, op.label) for op in OPERATIONS.values()]
+RULE_ACTIONS = [(op.name, op.label) for op in OPERATIONS.values() if op.rule_steps]
+RULE_ACTION_SOURCES = {
+    op.name: tuple(
+        state
+        for state, _label in PARTNER_STATES
+        if any(state in OPERATIONS[step].sources for step in op.rule_steps)
+    )
+    for op in OPERATIONS.values()
+    if op.rule_steps
+}
 
 # How a tier is told: a personal contact (call first, manager approval, sent by
 # the owner), a standard notice naming a human contact, or an automated notice.
@@ -66,6 +157,29 @@ NOTICE_ON_STATE = {
     "retired": "retired",
     "reactivated": "welcome_back",
 }
+
+# What entering a forward status writes on the case (its dates) and the
+# notices that belong to it: an undo back to an earlier status clears the
+# dates of the later ones and cancels their notices not sent yet.
+STATE_CASE_DATES = {
+    "at_risk": (),
+    "retiring": ("notice_date", "end_date"),
+    "retired": ("retired_date",),
+    "archived": ("archived_date",),
+}
+STATE_NOTICE_KINDS = {
+    "at_risk": (),
+    "retiring": ("retirement", "reminder"),
+    "retired": ("retired",),
+    "archived": (),
+}
+
+
+def later_states(state):
+    """The forward statuses after ``state``, in lifecycle order."""
+    order = [name for name, _label in PARTNER_STATES]
+    return order[order.index(state) + 1 :]
+
 
 # A notice's state follows its mail once queued (sent, or delivery failed).
 NOTICE_STATES = [

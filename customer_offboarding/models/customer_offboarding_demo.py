@@ -85,6 +85,6 @@ class CustomerOffboardingDemo(models.AbstractModel):
     @api.model
     def _compute_tiers(self, partner_ids):
         """The value tiers of these customers, computed from their revenue."""
-        self.env["res.partner"].browse(partner_ids)._offboarding_compute_tiers(
-            self.env.company
+        self.env["customer.offboarding.tier"]._compute_partners(
+            self.env.company, self.env["res.partner"].browse(partner_ids)
         )

@@ -11,8 +11,11 @@ from ..const import (
     NOTICE_KINDS,
     NOTICE_MODES,
     NOTICE_STATES,
+    STATE_NOTICE_KINDS,
     TIERS,
+    later_states,
 )
+from ..tools import scheduler
 from ..tools.guard import internal
 
 # Personal notices that wait for a manager (the bad news); reminders and
@@ -20,9 +23,10 @@ from ..tools.guard import internal
 APPROVAL_KINDS = ("retirement", "retired")
 # The notices an undo back to a state cancels: those of the later steps.
 PENDING_AFTER = {
-    "at_risk": ("retirement", "reminder", "retired"),
-    "retiring": ("retired",),
-    "retired": (),
+    state: tuple(
+        kind for later in later_states(state) for kind in STATE_NOTICE_KINDS[later]
+    )
+    for state in STATE_NOTICE_KINDS
 }
 
 
@@ -459,8 +463,9 @@ class CustomerOffboardingNotice(models.Model):
         """Queue the service-end reminders that are due, one batch per commit,
         within the call's time budget (the scheduler calls again while some
         may remain)."""
-        Run = self.env["customer.offboarding.run"]
-        deadline = Run._get_deadline("customer_offboarding.ir_cron_send_reminders")
+        deadline = scheduler.deadline(
+            self.env, "customer_offboarding.ir_cron_send_reminders"
+        )
         if deadline is None:
             return 0
         done = 0
@@ -475,12 +480,12 @@ class CustomerOffboardingNotice(models.Model):
                     break
                 Notice._queue(cases, "reminder")
                 done += len(cases)
-                stop = Run._past(deadline, time.monotonic() - started)
+                stop = scheduler.past(deadline, time.monotonic() - started)
                 # Stopping early: more may be due, the scheduler calls again.
                 self.env["ir.cron"]._notify_progress(
                     done=done, remaining=1 if stop else 0
                 )
-                if Run._can_commit():
+                if scheduler.can_commit(self.env):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 if stop:
                     return done

@@ -1,30 +1,17 @@
-import ast
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
-from odoo.tools import SQL, Query
+from odoo.tools import SQL
 
-from ..const import MANAGER_GROUP
-from ..tools.guard import check_range
-
-# Criteria and the parameters each needs: days (the window), a count, a
-# percentage or an amount.
-CRITERION_PARAMETERS = {
-    "inactivity": ("days",),
-    "no_response": ("days", "threshold_count"),
-    "bounced": ("threshold_count",),
-    "complaints": ("days", "threshold_count"),
-    "declining_purchases": ("days", "threshold_percent"),
-    "low_value": ("days", "threshold_amount"),
-    "high_cost": ("days", "threshold_percent"),
-}
-# Partner fields that run a rule's detection when searched: a rule's domain
-# naming them would run rules inside rules.
-SEARCH_ONLY_FIELDS = ("offboarding_rule_match_id", "offboarding_preview_id")
-# About a hundred years: beyond, the dates a rule computes leave the calendar.
-MAX_DAYS = 36500
+from ..const import (
+    MANAGER_GROUP,
+    OPERATIONS,
+    REASON_KEPT,
+    REASON_REQUIRED,
+    RULE_ACTIONS,
+)
+from ..tools.transition import Transition, resolve_end_date
 
 CRITERIA = [
     ("inactivity", "Inactivity"),
@@ -39,44 +26,16 @@ CRITERIA = [
     ("needs_changed", "Needs Changed"),
     ("custom", "Custom Domain"),
 ]
-ACTIONS = [
-    ("flag", "Flag at Risk"),
-    ("start", "Start Offboarding"),
-    ("retire", "Retire"),
-    ("archive", "Archive"),
-]
-# The states a rule action may move a partner from: a rule never skips legal
-# transitions (archive retires first when needed).
-ACTION_SOURCES = {
-    "flag": ("active",),
-    "start": ("active", "at_risk"),
-    "retire": ("active", "at_risk", "retiring"),
-    "archive": ("active", "at_risk", "retiring", "retired"),
-}
-# Criteria whose signal lives in an app this addon does not depend on.
-CRITERION_MODELS = {
-    "declining_purchases": ("account.move", "Invoicing"),
-    "low_value": ("account.move", "Invoicing"),
-    "high_cost": ("account.move", "Invoicing"),
-}
-SOURCE_MODELS = {
-    "source_sale": ("sale.order", "Sales"),
-    "source_invoice": ("account.move", "Invoicing"),
-    "source_lead": ("crm.lead", "CRM"),
-}
-# Partner ids are scanned in ranges of this width: one transaction each.
-ID_RANGE = 50000
-# Rules whose moves send notices render one mail per moved customer in the
-# same transaction (about 5 ms each, measured): narrower ranges keep each
-# transaction short.
-ID_RANGE_NOTICES = 5000
-NOTICE_ACTIONS = ("start", "retire", "archive")
 
 
 class CustomerOffboardingRule(models.Model):
     _name = "customer.offboarding.rule"
     _description = "Offboarding Rule"
-    _inherit = ["mail.thread", "customer.offboarding.guard"]
+    _inherit = [
+        "mail.thread",
+        "customer.offboarding.guard",
+        "customer.offboarding.criteria",
+    ]
     _order = "sequence, id"
     _check_company_auto = True
     # Managers configure every field but the outcome of the runs; a rule
@@ -184,7 +143,7 @@ class CustomerOffboardingRule(models.Model):
         tracking=True,
     )
     action = fields.Selection(
-        ACTIONS,
+        RULE_ACTIONS,
         required=True,
         default="flag",
         tracking=True,
@@ -329,43 +288,6 @@ class CustomerOffboardingRule(models.Model):
             if not (rule.name or "").strip():
                 raise ValidationError(self.env._("Give the rule a name."))
 
-    @api.constrains(
-        "criterion",
-        "days",
-        "threshold_count",
-        "threshold_percent",
-        "threshold_amount",
-        "cooldown_days",
-        "activity_deadline_days",
-    )
-    def _check_parameters(self):
-        """Parameters that would match nothing, or everyone, are refused."""
-        for rule in self:
-            needed = CRITERION_PARAMETERS.get(rule.criterion, ())
-            if "days" in needed:
-                check_range(rule, "days", 1, MAX_DAYS)
-            if "threshold_count" in needed:
-                check_range(rule, "threshold_count", 1)
-            if "threshold_percent" in needed:
-                check_range(rule, "threshold_percent", 1, 100)
-            if "threshold_amount" in needed and rule.threshold_amount <= 0:
-                raise ValidationError(
-                    self.env._(
-                        "Rule “%(rule)s”: the revenue threshold must be above zero.",
-                        rule=rule.name,
-                    )
-                )
-            check_range(rule, "days", 0, MAX_DAYS)
-            check_range(rule, "cooldown_days", 0, MAX_DAYS)
-            check_range(rule, "activity_deadline_days", 0, MAX_DAYS)
-
-    @api.constrains("criterion", "complaint_activity_type_id", "tag_ids")
-    def _check_criterion_setup(self):
-        for rule in self:
-            problem = rule._get_setup_problem()
-            if problem:
-                raise ValidationError(problem)
-
     @api.constrains("activity_user_id", "company_id")
     def _check_activity_user(self):
         for rule in self:
@@ -380,576 +302,6 @@ class CustomerOffboardingRule(models.Model):
                         company=rule.company_id.name,
                     )
                 )
-
-    @api.constrains("scope_domain", "custom_domain")
-    def _check_domains(self):
-        for rule in self:
-            for fname in ("scope_domain", "custom_domain"):
-                rule._parse_domain(fname, raise_validation=True)
-
-    @api.constrains("criterion", "source_sale", "source_invoice", "source_lead")
-    def _check_sources(self):
-        for rule in self:
-            missing = rule._get_missing_apps()
-            if missing:
-                raise ValidationError(missing)
-
-    # ------------------------------------------------------------------
-    # Configuration checks
-    # ------------------------------------------------------------------
-
-    def _parse_domain(self, fname, raise_validation=False):
-        """Return the domain stored in ``fname``, checked against res.partner."""
-        self.ensure_one()
-        text = self[fname] or "[]"
-        try:
-            domain = ast.literal_eval(text)
-            if not isinstance(domain, list):
-                raise ValueError(self.env._("a domain is a list of conditions"))
-            Partner = self.env["res.partner"].with_company(self.company_id)
-            self._check_domain_fields(Partner, domain)
-            Partner._search(domain)
-        except Exception as error:  # noqa: BLE001 - any parse or field error
-            message = self.env._(
-                "The domain of rule “%(rule)s” is not valid: %(error)s",
-                rule=self.display_name,
-                error=error,
-            )
-            if raise_validation:
-                raise ValidationError(message) from error
-            raise UserError(message) from error
-        return domain
-
-    def _check_domain_fields(self, Partner, domain):
-        """Every condition names fields that can be searched and that the user
-        may read: Odoo replaces a condition on a field it cannot search by
-        TRUE (the rule would match everyone), and scheduled runs evaluate
-        the domain as superuser."""
-        for leaf in domain:
-            if not isinstance(leaf, (list, tuple)) or len(leaf) != 3:
-                continue
-            if not isinstance(leaf[0], str):
-                raise ValueError(self.env._("a condition must name a field"))
-            model = Partner
-            for name in leaf[0].split("."):
-                field = model._fields.get(name)
-                if field is None:
-                    raise ValueError(
-                        self.env._("%(field)s is not a field", field=leaf[0])
-                    )
-                if model._name == "res.partner" and name in SEARCH_ONLY_FIELDS:
-                    raise ValueError(
-                        self.env._(
-                            "%(field)s cannot be used in a rule: it runs rules",
-                            field=leaf[0],
-                        )
-                    )
-                if not field._description_searchable:
-                    raise ValueError(
-                        self.env._(
-                            "%(field)s cannot be searched: a condition on it would "
-                            "match every contact",
-                            field=leaf[0],
-                        )
-                    )
-                if not field.is_accessible(model.env):
-                    raise ValueError(
-                        self.env._("%(field)s is not readable by you", field=leaf[0])
-                    )
-                if not field.relational:
-                    break
-                model = model.env[field.comodel_name]
-
-    def _get_supported_sources(self):
-        """Inactivity sources this database can read (bridge modules add theirs)."""
-        return {"source_message", "source_activity"}
-
-    def _get_missing_apps(self):
-        """Return a message naming the apps this rule needs and lacks, or ''."""
-        self.ensure_one()
-        missing = set()
-        criterion_app = CRITERION_MODELS.get(self.criterion)
-        if criterion_app and not hasattr(self, f"_criterion_sql_{self.criterion}"):
-            missing.add(criterion_app[1])
-        if self.criterion == "inactivity":
-            supported = self._get_supported_sources()
-            missing |= {
-                app
-                for fname, (_model, app) in SOURCE_MODELS.items()
-                if self[fname] and fname not in supported
-            }
-        missing = sorted(missing)
-        if not missing:
-            return ""
-        return self.env._(
-            "Rule “%(rule)s” needs %(apps)s, which is not installed. Install it "
-            "or choose other signals.",
-            rule=self.name or "",
-            apps=", ".join(missing),
-        )
-
-    def _get_setup_problem(self):
-        """What the rule's criterion lacks to run, or ''."""
-        self.ensure_one()
-        if self.criterion == "complaints" and not self.complaint_activity_type_id:
-            return self.env._(
-                "Rule “%(rule)s” needs a complaint activity type.", rule=self.name
-            )
-        if self.criterion == "needs_changed" and not self._get_needs_changed_sql(
-            fields.Date.context_today(self)
-        ):
-            return self.env._(
-                "Rule “%(rule)s” needs at least one tag (or, with Sales, a "
-                "discontinued product category).",
-                rule=self.name,
-            )
-        return ""
-
-    def _ensure_runnable(self):
-        problem = self._get_missing_apps() or self._get_setup_problem()
-        if problem:
-            raise UserError(problem)
-
-    # ------------------------------------------------------------------
-    # Detection (set-based SQL, one partner-id range at a time)
-    # ------------------------------------------------------------------
-
-    def _get_candidates_sql(self, as_of, id_from, id_to, lock=False):
-        """SQL selecting the ids of commercial partners in [id_from, id_to) that
-        are in scope, in a state this rule's action can move, and match the
-        criterion (exemptions not applied).
-
-        With ``lock``, it also selects their status in the rule's company and
-        locks them for the transitions that follow (no other transaction can
-        move them between detection and writing).
-        """
-        self.ensure_one()
-        scope = self._get_scope_query(
-            [("id", ">=", id_from), ("id", "<", id_to)],
-            SQL(
-                "%s AND %s",
-                self._movable_status_sql(),
-                self._get_criterion_sql(as_of, (id_from, id_to)),
-            ),
-        )
-        if not lock:
-            return scope.select(SQL("p.id"))
-        return SQL(
-            "%s FOR NO KEY UPDATE OF p",
-            scope.select(
-                SQL("p.id"),
-                SQL(
-                    "COALESCE(p.offboarding_state->>%s, 'active')",
-                    str(self.company_id.id),
-                ),
-            ),
-        )
-
-    def _get_scope_query(self, extra_domain, condition):
-        """Query over the alias ``p`` of the commercial partners in the rule's
-        scope (its domains, its company, customers only), with ``condition``.
-        The database's own companies are never customers."""
-        Partner = self.env["res.partner"].with_company(self.company_id)
-        domain = expression.AND(
-            [
-                self._parse_domain("scope_domain"),
-                extra_domain,
-                [
-                    "|",
-                    ("company_id", "=", False),
-                    ("company_id", "=", self.company_id.id),
-                ],
-            ]
-        )
-        if self.customers_only and "customer_rank" in Partner._fields:
-            domain = expression.AND([domain, [("customer_rank", ">", 0)]])
-        if self.criterion == "custom":
-            domain = expression.AND([domain, self._parse_domain("custom_domain")])
-        query = self._scope_query(Partner, domain)
-        query.add_where(
-            SQL(
-                """
-                p.id = p.commercial_partner_id
-                AND NOT EXISTS (SELECT 1 FROM res_company rc
-                                 WHERE rc.partner_id = p.id)
-                AND %s
-                """,
-                condition,
-            )
-        )
-        return query
-
-    def _count_in_scope(self):
-        """(customers in the rule's scope, those in a status its action moves),
-        whatever the criterion: what a preview that finds nobody explains."""
-        self.ensure_one()
-        self.env.flush_all()
-        return tuple(
-            self.env.execute_query(
-                self._get_scope_query([], condition).select(SQL("COUNT(*)"))
-            )[0][0]
-            for condition in (SQL("TRUE"), self._movable_status_sql())
-        )
-
-    def _movable_status_sql(self):
-        """The partner alias ``p`` is in a status this rule's action moves."""
-        return SQL(
-            "COALESCE(p.offboarding_state->>%s, 'active') IN %s",
-            str(self.company_id.id),
-            ACTION_SOURCES[self.action],
-        )
-
-    def _scope_query(self, Partner, domain):
-        """Partner._search(domain), with the partner table aliased ``p``.
-
-        The criteria are written on ``p``: building the scope on the same alias
-        keeps detection to one pass over the partners (a ``p.id IN (search)``
-        subquery costs one more index lookup per partner of the range).
-        Same rules as ``_search``: read access, archived partners left out
-        unless the domain names ``active``, record rules unless superuser.
-        """
-        Partner.browse().check_access("read")
-        if Partner.env.context.get("active_test", True) and not any(
-            term[0] == "active" for term in domain
-        ):
-            domain = expression.AND([[("active", "=", True)], domain])
-        query = Query(Partner.env, "p", Partner._table_sql)
-        expression.expression(domain, Partner, "p", query)
-        if not Partner.env.su:
-            rules = self.env["ir.rule"]._compute_domain(Partner._name, "read")
-            if rules:
-                expression.expression(rules, Partner.sudo(), "p", query)
-        return query
-
-    def _get_criterion_sql(self, as_of, id_range):
-        """The criterion as an SQL condition on the partner alias ``p``.
-
-        ``id_range`` bounds the partners of this pass, for criteria that
-        aggregate another table. Bridge modules add ``_criterion_sql_<code>``
-        methods for the signals of their app.
-        """
-        if self.criterion == "custom":
-            return SQL("TRUE")  # the custom domain is part of the scope
-        return getattr(self, f"_criterion_sql_{self.criterion}")(as_of, id_range)
-
-    def _cutoff(self, as_of, days=None):
-        return fields.Datetime.to_datetime(as_of) - timedelta(
-            days=self.days if days is None else days
-        )
-
-    def _family_messages_sql(self, condition):
-        """EXISTS a message written by the customer or one of its contacts."""
-        return SQL(
-            """
-            EXISTS (
-                SELECT 1
-                  FROM res_partner author
-                  JOIN mail_message m ON m.author_id = author.id
-                 WHERE author.commercial_partner_id = p.id
-                   AND m.message_type IN ('email', 'comment')
-                   AND %s)
-            """,
-            condition,
-        )
-
-    def _criterion_sql_inactivity(self, as_of, id_range):
-        cutoff = self._cutoff(as_of)
-        condition = SQL("p.create_date < %s", cutoff)
-        for signal in self._get_activity_signals_sql(cutoff, id_range):
-            condition = SQL("%s AND NOT %s", condition, signal)
-        return condition
-
-    def _get_activity_signals_sql(self, cutoff, id_range):
-        """EXISTS conditions on ``p``: activity since ``cutoff`` per chosen source.
-
-        Bridge modules append the signals of their app (sales, invoices, leads).
-        """
-        signals = []
-        if self.source_message:
-            signals.append(self._family_messages_sql(SQL("m.date >= %s", cutoff)))
-        if self.source_activity:
-            signals.append(
-                SQL(
-                    """
-                    EXISTS (
-                        SELECT 1
-                          FROM mail_message m
-                          JOIN res_partner r ON r.id = m.res_id
-                         WHERE m.model = 'res.partner'
-                           AND r.commercial_partner_id = p.id
-                           AND m.mail_activity_type_id IS NOT NULL
-                           AND m.date >= %s)
-                    """,
-                    cutoff,
-                )
-            )
-        return signals
-
-    def _criterion_sql_key_contact_left(self, as_of, id_range):
-        return SQL(
-            """
-            p.is_company
-            AND EXISTS (SELECT 1 FROM res_partner c WHERE c.parent_id = p.id)
-            AND NOT EXISTS (
-                SELECT 1 FROM res_partner c
-                 WHERE c.parent_id = p.id AND c.active
-                   AND COALESCE(c.email, '') != '')
-            """
-        )
-
-    def _criterion_sql_no_response(self, as_of, id_range):
-        cutoff = self._cutoff(as_of)
-        sent = SQL(" + ").join(self._get_sent_mail_counts_sql(cutoff))
-        replied = SQL(" OR ").join(self._get_reply_signals_sql(cutoff))
-        return SQL(
-            "(%s) >= %s AND NOT (%s)", sent, max(self.threshold_count, 1), replied
-        )
-
-    def _get_sent_mail_counts_sql(self, cutoff):
-        """Subqueries counting the mails we sent to ``p`` since ``cutoff``.
-
-        Sent the ways Odoo sends mail: a message addressed to the customer or
-        one of its contacts (its recipients: chatter *Send message*, the
-        composer, ``message_post`` with recipients, templates), or a mail
-        rendered on their record (templates, the composer in mass mode).
-        Messages they wrote are replies, not mails sent. The Email Marketing
-        bridge adds the mailing traces.
-        """
-        return [
-            SQL(
-                """
-                (SELECT COUNT(*)
-                   FROM (SELECT m.id
-                           FROM res_partner r
-                           JOIN mail_message m
-                             ON m.model = 'res.partner' AND m.res_id = r.id
-                          WHERE r.commercial_partner_id = p.id
-                            AND m.message_type = 'email_outgoing'
-                            AND m.date >= %(cutoff)s
-                         UNION
-                         SELECT m.id
-                           FROM res_partner r
-                           JOIN mail_message_res_partner_rel rel
-                             ON rel.res_partner_id = r.id
-                           JOIN mail_message m ON m.id = rel.mail_message_id
-                          WHERE r.commercial_partner_id = p.id
-                            AND m.message_type IN
-                                ('comment', 'notification', 'email_outgoing')
-                            AND m.date >= %(cutoff)s) AS sent
-                   JOIN mail_message m ON m.id = sent.id
-                  WHERE NOT EXISTS (
-                        SELECT 1 FROM res_partner a
-                         WHERE a.id = m.author_id
-                           AND a.commercial_partner_id = p.id))
-                """,
-                cutoff=cutoff,
-            )
-        ]
-
-    def _get_reply_signals_sql(self, cutoff):
-        """EXISTS conditions: ``p`` replied since ``cutoff`` (bridges add theirs)."""
-        return [self._family_messages_sql(SQL("m.date >= %s", cutoff))]
-
-    def _criterion_sql_unsubscribed(self, as_of, id_range):
-        return SQL(" OR ").join(self._get_unsubscribed_sql())
-
-    def _get_unsubscribed_sql(self):
-        """Conditions on ``p``: the customer asked not to be mailed."""
-        return [
-            SQL(
-                """
-                EXISTS (
-                    SELECT 1 FROM mail_blacklist b
-                     WHERE b.active AND b.email = p.email_normalized)
-                """
-            )
-        ]
-
-    def _criterion_sql_bounced(self, as_of, id_range):
-        return SQL("p.message_bounce >= %s", max(self.threshold_count, 1))
-
-    def _criterion_sql_complaints(self, as_of, id_range):
-        cutoff = self._cutoff(as_of)
-        return SQL(
-            """
-            (SELECT COUNT(*) FROM mail_activity a
-               JOIN res_partner r ON r.id = a.res_id
-              WHERE a.res_model = 'res.partner' AND r.commercial_partner_id = p.id
-                AND a.activity_type_id = %(type)s AND a.create_date >= %(cutoff)s)
-            + (SELECT COUNT(*) FROM mail_message m
-               JOIN res_partner r ON r.id = m.res_id
-              WHERE m.model = 'res.partner' AND r.commercial_partner_id = p.id
-                AND m.mail_activity_type_id = %(type)s AND m.date >= %(cutoff)s)
-            >= %(count)s
-            """,
-            type=self.complaint_activity_type_id.id,
-            cutoff=cutoff,
-            count=max(self.threshold_count, 1),
-        )
-
-    def _criterion_sql_needs_changed(self, as_of, id_range):
-        return SQL(" OR ").join(self._get_needs_changed_sql(as_of))
-
-    def _get_needs_changed_sql(self, as_of):
-        """Conditions on ``p`` meaning its needs moved away from the offer.
-
-        The Sales bridge adds "buys only from discontinued categories".
-        """
-        if not self.tag_ids:
-            return []
-        return [
-            SQL(
-                """
-                EXISTS (
-                    SELECT 1 FROM res_partner_res_partner_category_rel t
-                     WHERE t.partner_id = p.id AND t.category_id = ANY(%s))
-                """,
-                self.tag_ids.ids,
-            )
-        ]
-
-    @api.model
-    def _get_exemption_labels(self):
-        """{exemption code: label} of the exemptions rules apply (bridges add
-        theirs)."""
-        return {
-            "tag": self.env._("Never-offboard tag"),
-            "user": self.env._("Linked to an active user"),
-            "cooldown": self.env._("Reactivated or cancelled recently (cooldown)"),
-            "shared": self.env._("Shared with a company that still serves them"),
-            "notice_waiting": self.env._("A notice to them waits for approval"),
-        }
-
-    def _get_exemptions_sql(self, candidates, as_of):
-        """SQL of (partner_id, exemption) for the candidates a rule must spare."""
-        checks = self._get_exemption_checks_sql(as_of)
-        if not checks:
-            return None
-        return SQL(
-            "WITH candidates AS (%s) %s",
-            candidates,
-            SQL(" UNION ALL ").join(checks),
-        )
-
-    def _get_exemption_checks_sql(self, as_of):
-        """Queries of (partner_id, exemption code) over the CTE ``candidates``.
-
-        Bridge modules append their own (open opportunities, unpaid invoices).
-        """
-        checks = []
-        if self.exempt_tag_ids:
-            checks.append(
-                SQL(
-                    """
-                    SELECT t.partner_id, 'tag'
-                      FROM res_partner_res_partner_category_rel t
-                     WHERE t.partner_id IN (SELECT id FROM candidates)
-                       AND t.category_id = ANY(%s)
-                    """,
-                    self.exempt_tag_ids.ids,
-                )
-            )
-        if self.exempt_active_users:
-            checks.append(
-                SQL(
-                    """
-                    SELECT r.commercial_partner_id, 'user'
-                      FROM res_users u JOIN res_partner r ON r.id = u.partner_id
-                     WHERE u.active
-                       AND r.commercial_partner_id IN (SELECT id FROM candidates)
-                    """
-                )
-            )
-        cooldown_days = max(
-            self.cooldown_days, self.company_id.offboarding_cooldown_days
-        )
-        if cooldown_days:
-            checks.append(
-                SQL(
-                    """
-                    SELECT c.partner_id, 'cooldown'
-                      FROM customer_offboarding_case c
-                     WHERE c.partner_id IN (SELECT id FROM candidates)
-                       AND c.company_id = %s
-                       AND c.state IN ('cancelled', 'reactivated')
-                       AND c.closed_date > %s
-                       -- An undone run is as if it never happened.
-                       AND NOT EXISTS (
-                            SELECT 1 FROM customer_offboarding_event e
-                             WHERE e.case_id = c.id AND e.to_state = 'active'
-                               AND e.origin = 'undo')
-                    """,
-                    self.company_id.id,
-                    fields.Date.to_date(as_of) - timedelta(days=cooldown_days),
-                )
-            )
-        if self.action == "archive":
-            checks.append(self._get_shared_exemption_sql())
-        return checks
-
-    def _get_shared_exemption_sql(self):
-        """Shared partners still served by another company cannot be archived."""
-        return SQL(
-            """
-            SELECT p.id, 'shared'
-              FROM res_partner p
-              JOIN res_company c ON c.id != %(company)s AND c.active
-             WHERE p.id IN (SELECT id FROM candidates)
-               AND p.company_id IS NULL
-               AND COALESCE(p.offboarding_state->>c.id::text, 'active')
-                   NOT IN ('retired', 'archived')
-            """,
-            company=self.company_id.id,
-        )
-
-    def _detect(self, as_of, id_from, id_to, lock=False):
-        """Return (matched ids, {partner_id: exemption}) for one id range.
-
-        With ``lock`` (a run, not a preview), the matched partners are locked
-        and returned as {partner_id: status}.
-        """
-        self.ensure_one()
-        self.env.flush_all()
-        candidates = self._get_candidates_sql(as_of, id_from, id_to, lock=lock)
-        rows = self.env.execute_query(candidates)
-        matched = dict(rows) if lock else [row[0] for row in rows]
-        exempted = {}
-        # Exemptions look at the ids just found, not at the detection query again.
-        found = SQL("SELECT unnest(%s::int[]) AS id", list(matched))
-        exemptions_sql = self._get_exemptions_sql(found, as_of) if matched else None
-        if exemptions_sql:
-            for partner_id, exemption in self.env.execute_query(exemptions_sql):
-                exempted.setdefault(partner_id, exemption)
-        return matched, exempted
-
-    def _get_actionable_sql(self, as_of):
-        """SQL of the partner ids the rule would move at ``as_of`` (whole table)."""
-        self.ensure_one()
-        self._ensure_runnable()
-        self.env.flush_all()
-        candidates = self._get_candidates_sql(as_of, 0, self._get_id_bound())
-        exemptions = self._get_exemptions_sql(candidates, as_of)
-        if not exemptions:
-            return candidates
-        return SQL(
-            """
-            SELECT id FROM (%s) AS matched
-             WHERE id NOT IN (SELECT e.pid FROM (%s) AS e(pid, why))
-            """,
-            candidates,
-            exemptions,
-        )
-
-    def _get_revenue_sql(self, partners_sql, as_of):
-        """SQL of the revenue of the last 12 months of ``partners_sql``, or None
-        when no sales app is installed (the Invoicing bridge provides it)."""
-        return None
-
-    def _get_id_bound(self):
-        rows = self.env.execute_query(
-            SQL("SELECT COALESCE(MAX(id), 0) + 1 FROM res_partner")
-        )
-        return rows[0][0]
 
     # ------------------------------------------------------------------
     # Actions
@@ -1005,3 +357,113 @@ class CustomerOffboardingRule(models.Model):
         Run = self.env["customer.offboarding.run"].sudo()
         Run._start_daily_runs(self.sudo().search([]))
         Run._cron_execute()
+
+    # ------------------------------------------------------------------
+    # Applying the action (one id range of a run, as superuser)
+    # ------------------------------------------------------------------
+
+    def _apply_action(self, partner_ids, states, run):
+        """Move ``partner_ids`` as the rule's action says, step by step.
+
+        ``states`` ({partner_id: status}) comes from the detection that locked
+        these partners. Returns the ids of the partners that moved (a
+        customer whose notice waits for approval is not archived).
+        """
+        self.ensure_one()
+        if not partner_ids:
+            return []
+        # Moves are recorded as done by who ran the rules (Run Now), as
+        # superuser: the run was checked when it was started.
+        partners = (
+            self.env["res.partner"]
+            .with_user(run.user_id or self.env.user)
+            .sudo()
+            .with_company(self.company_id)
+            .browse(partner_ids)
+        )
+        moved = set()
+        for operation in OPERATIONS[self.action].rule_steps:
+            moved |= self._apply_step(operation, partners, states, run)
+        moved_partners = partners.browse(sorted(moved))
+        if moved_partners and self.activity_type_id:
+            self._schedule_activities(moved_partners)
+        if moved_partners and self.server_action_id:
+            self._run_server_action(moved_partners)
+        return moved_partners.ids
+
+    def _apply_step(self, operation, partners, states, run):
+        """Apply one lifecycle move to the partners ``states`` shows in its
+        source states, then record their new status in ``states``; return
+        the ids moved."""
+        company = self.company_id
+        step = OPERATIONS[operation]
+        group = partners.browse(
+            [pid for pid in partners.ids if states[pid] in step.sources]
+        )
+        if operation == "archive":
+            # A notice still waiting for approval keeps the customer retired.
+            group -= group._offboarding_waiting_notice(company)
+        if not group:
+            return set()
+        group._offboarding_apply(
+            states,
+            Transition(
+                operation,
+                company,
+                # The rule's reason names the cases it flags or starts; a
+                # retirement keeps the reason of an existing case and gives
+                # the rule's to the cases it opens.
+                reason=self.reason_id
+                if step.reason in (REASON_REQUIRED, REASON_KEPT)
+                else None,
+                open_reason=self.reason_id,
+                end_date=resolve_end_date(self.env, operation, None, company),
+                origin="rule",
+                rule=self,
+                run=run,
+            ),
+        )
+        states.update(dict.fromkeys(group.ids, step.target))
+        return set(group.ids)
+
+    def _schedule_activities(self, partners):
+        """One owner activity per moved customer, created in one batch."""
+        deadline = fields.Date.context_today(self) + timedelta(
+            days=self.activity_deadline_days
+        )
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        fallback = self.activity_user_id or self.env.user
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": self.activity_type_id.id,
+                    "summary": self.activity_summary or self.name,
+                    "date_deadline": deadline,
+                    "user_id": (partner.user_id or fallback).id,
+                }
+                for partner in partners
+            ]
+        )
+
+    def _run_server_action(self, partners):
+        """The rule's server action, on the customers it moved, with the rights
+        of the user who attached it (Odoo checks the action's groups against
+        that user), never as the scheduler's superuser."""
+        user = self.server_action_user_id
+        if not user or not (user.active or user._is_superuser()):
+            raise UserError(
+                self.env._(
+                    "The server action of rule “%(rule)s” has nobody to run it as: "
+                    "attach it again.",
+                    rule=self.name,
+                )
+            )
+        self.server_action_id.with_user(user).with_company(
+            self.company_id
+        ).with_context(
+            active_model="res.partner",
+            active_ids=partners.ids,
+            active_id=partners.ids[0],
+        ).run()

@@ -1,42 +1,35 @@
 import logging
-import os
-import random
 import threading
 import time
 from collections import defaultdict
-from datetime import timedelta
-from queue import Empty, Queue
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.service.model import (
-    MAX_TRIES_ON_CONCURRENCY_FAILURE,
-    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
-)
-from odoo.service.server import SLEEP_INTERVAL
-from odoo.tools import SQL, config, format_date
+from odoo.tools import SQL, format_date
 
-from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
-
-from ..const import MANAGER_GROUP, MAX_RUN_WORKERS, OPERATIONS
+from ..const import MANAGER_GROUP, MAX_RUN_WORKERS, NOTICE_ON_STATE, OPERATIONS
+from ..tools import scheduler
 from ..tools.transition import Transition
-from .customer_offboarding_rule import ID_RANGE, ID_RANGE_NOTICES, NOTICE_ACTIONS
+from ..tools.worker_pool import run_workers, split_ids, worker_count
 
 _logger = logging.getLogger(__name__)
 
-# The addon's scheduled actions that work in batches (rules, tiers, reminders).
-CRON_COUNT = 3
 # Seconds between two progress reports of a run whose shares are processed by
 # worker threads.
 PROGRESS_INTERVAL = 10
-
-# Rule action -> the lifecycle operations it performs, in order.
-ACTION_STEPS = {
-    "flag": ("flag",),
-    "start": ("start",),
-    "retire": ("retire",),
-    "archive": ("retire", "archive"),
-}
+# Partner ids are scanned in ranges of this width: one transaction each.
+ID_RANGE = 50000
+# Rules whose moves send notices render one mail per moved customer in the
+# same transaction (about 5 ms each, measured): narrower ranges keep each
+# transaction short.
+ID_RANGE_NOTICES = 5000
+NOTICE_ACTIONS = tuple(
+    name
+    for name, operation in OPERATIONS.items()
+    if any(
+        NOTICE_ON_STATE.get(OPERATIONS[step].target) for step in operation.rule_steps
+    )
+)
 
 
 class CustomerOffboardingRun(models.Model):
@@ -144,7 +137,7 @@ class CustomerOffboardingRun(models.Model):
         """
         if not rules:
             return self.browse()
-        id_bound = rules[:1]._get_id_bound()
+        id_bound = scheduler.id_bound(self.env)
         shares = self._get_shares(id_bound, self._get_worker_count())
         return self.create(
             [
@@ -186,10 +179,12 @@ class CustomerOffboardingRun(models.Model):
     def _cron_execute(self):
         """Work on the unfinished runs, oldest first, within this call's time
         budget; the scheduler calls again while ranges remain."""
-        deadline = self._get_deadline()
+        deadline = scheduler.deadline(
+            self.env, "customer_offboarding.ir_cron_evaluate_rules"
+        )
         if deadline is None:
             return
-        target = self._get_time_budget()
+        target = scheduler.time_budget()
         done = 0
         for run in self.search([("state", "=", "running")], order="id"):
             finished, done = run._execute_until(deadline, done, target)
@@ -198,104 +193,31 @@ class CustomerOffboardingRun(models.Model):
 
     @api.model
     def _get_worker_count(self):
-        """How many id shares a run is split into, processed at the same time.
-
-        Each worker has its own database connection and transactions; the
-        system parameter ``customer_offboarding.run_workers`` (Settings) sets
-        it, by default one per processor of this server, at most four. The
-        workers' connections come from this process's pool (``db_maxconn``),
-        which also holds the scheduler's own two. Where nothing may be
-        committed (tests), a run has one worker.
-        """
-        if not self._can_commit():
+        """How many id shares a run is split into, processed at the same time
+        (Settings: ``customer_offboarding.run_workers``); one where nothing
+        may be committed (tests)."""
+        if not scheduler.can_commit(self.env):
             return 1
-        default = min(4, os.cpu_count() or 1)
-        value = (
+        setting = (
             self.env["ir.config_parameter"]
             .sudo()
-            .get_param("customer_offboarding.run_workers", default)
+            .get_param("customer_offboarding.run_workers", 0)
         )
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            value = default
-        value = min(MAX_RUN_WORKERS, value) if value > 0 else default
-        return max(1, min(value, (config.get("db_maxconn") or 64) - 2))
+        return worker_count(setting, MAX_RUN_WORKERS)
 
     @api.model
     def _get_shares(self, id_bound, count):
         """[(id_from, id_to)]: ``count`` consecutive id intervals covering
-        [0, id_bound), cut where each holds about as many commercial partners.
-
-        Commercial partners are the ones rules evaluate; cutting by id alone
-        gives unequal shares where ids are not evenly used (measured: the two
-        halves by id took 47.8 s instead of 35.8 s at 1,000,000 partners).
-        """
+        [0, id_bound), each with about as many commercial partners."""
         if count <= 1 or id_bound <= ID_RANGE:
             return [(0, id_bound)]
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        cuts = self.env.execute_query(
-            SQL(
-                """
-                SELECT percentile_disc(%s::float[]) WITHIN GROUP (ORDER BY id)
-                  FROM res_partner
-                 WHERE id = commercial_partner_id AND id < %s
-                """,
-                [i / count for i in range(1, count)],
-                id_bound,
-            )
-        )[0][0]
-        bounds = sorted({0, id_bound, *(cut + 1 for cut in cuts or () if cut)})
-        return list(zip(bounds, bounds[1:], strict=False))
-
-    @api.model
-    def _get_pass_limit(self):
-        """Seconds Odoo lets one pass of the scheduler take (0: no limit).
-
-        With worker processes, a cron worker's watchdog also counts the sleep
-        before the pass (Odoo's SLEEP_INTERVAL, 60 s, plus up to 9 s): what
-        is left of the limit is the pass's.
-        """
-        limit = config.get("limit_time_real_cron")
-        if limit is None or limit < 0:
-            limit = config.get("limit_time_real") or 0
-        if limit and config.get("workers"):
-            limit = max(1, limit - SLEEP_INTERVAL - 10)
-        return max(0, limit)
-
-    @api.model
-    def _get_time_budget(self):
-        """Seconds one call of a scheduled action of the addon may work.
-
-        Odoo's scheduler calls a job again, up to MAX_BATCH_PER_CRON_JOB (10)
-        times in the same pass, while it reports remaining work, and the
-        whole pass (every job ready in the database, the mail queue too) runs
-        under one time limit: a cron worker past it is killed, the threaded
-        server restarts. The addon's scheduled actions (CRON_COUNT of them,
-        all ready in one pass after a night the server was down), each
-        called ten times, take half that limit at most.
-        """
-        limit = self._get_pass_limit()
-        if not limit:
-            return 60.0
-        return max(0.1, limit / (2 * MAX_BATCH_PER_CRON_JOB * CRON_COUNT))
-
-    @api.model
-    def _get_deadline(self, cron_xmlid="customer_offboarding.ir_cron_evaluate_rules"):
-        """The monotonic time this call stops at, or None when the scheduler's
-        pass has already spent its half of the limit (threaded server: the
-        pass start is known). The cron is then triggered for the next pass
-        instead of working now."""
-        budget = self._get_time_budget()
-        limit = self._get_pass_limit()
-        pass_start = getattr(threading.current_thread(), "start_time", None)
-        if limit and pass_start:
-            left = limit / 2 - (time.time() - pass_start)
-            if left <= 0:
-                self.env.ref(cron_xmlid).sudo()._trigger()
-                return None
-            budget = min(budget, left)
-        return time.monotonic() + budget
+        return split_ids(
+            self.env,
+            SQL("res_partner WHERE id = commercial_partner_id"),
+            id_bound,
+            count,
+        )
 
     def _get_id_range(self):
         """Width of the partner-id ranges of this run (one transaction each)."""
@@ -305,13 +227,6 @@ class CustomerOffboardingRun(models.Model):
         ):
             return ID_RANGE_NOTICES
         return ID_RANGE
-
-    def _can_commit(self):
-        """Whether batches may be committed: not in tests, nor while a module
-        is installed (demo data runs rules in the install's transaction)."""
-        if getattr(threading.current_thread(), "testing", False):
-            return False
-        return self.env.registry.ready
 
     def _execute(self, time_budget=None):
         """Process the pending id ranges of every rule, committing each one.
@@ -335,7 +250,7 @@ class CustomerOffboardingRun(models.Model):
         self.ensure_one()
         shares = self._get_pending_shares()
         workers = min(len(shares), self._get_worker_count())
-        if self._can_commit():
+        if scheduler.can_commit(self.env):
             # Each range has a transaction of its own (a range that meets a
             # concurrent change is rolled back and tried again), and workers
             # read the run from theirs: commit the run if it was just started.
@@ -395,21 +310,15 @@ class CustomerOffboardingRun(models.Model):
                 shares[line.id_from].append(line.id)
         return list(shares.values())
 
-    @staticmethod
-    def _past(deadline, last_range):
-        """Whether the next range, as long as the last one, would end after
-        ``deadline``."""
-        return bool(deadline) and time.monotonic() + last_range > deadline
-
     def _execute_sequential(self, deadline, done=0, target=None):
         """Process the pending lines one range at a time; return how many."""
         for line in self.line_ids.filtered(lambda line: line.state == "pending"):
             while line.state == "pending":
                 started = time.monotonic()
-                self._process_range(line, target)
+                line._process_range(target)
                 done += 1
                 self._checkpoint(done)
-                if self._past(deadline, time.monotonic() - started):
+                if scheduler.past(deadline, time.monotonic() - started):
                     return done
         return done
 
@@ -424,104 +333,53 @@ class CustomerOffboardingRun(models.Model):
         say) leaves its lines pending, and its error is raised here once the
         others have stopped: the next call resumes at the checkpoints.
         """
-        queue = Queue()
-        for line_ids in shares:
-            queue.put(line_ids)
-        counter = {"done": done_before, "errors": []}
+        counter = {"done": done_before}
         lock = threading.Lock()
-        parent = threading.current_thread()
-        threads = [
-            threading.Thread(
-                target=self._work_on_shares,
-                args=(queue, deadline, counter, lock, parent, target),
-                name=f"{parent.name}-offboarding-{number}",
-                daemon=True,
-            )
-            for number in range(workers)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(PROGRESS_INTERVAL)
-                if self._can_commit():
-                    # Workers commit in their own transactions: a fresh
-                    # transaction here sees their checkpoints.
-                    self.env.invalidate_all()
-                    self._checkpoint(counter["done"])
+
+        def work(cr, line_ids):
+            return self._work_on_share(cr, line_ids, deadline, target, counter, lock)
+
+        def tick():
+            if scheduler.can_commit(self.env):
+                # Workers commit in their own transactions: a fresh
+                # transaction here sees their checkpoints.
+                self.env.invalidate_all()
+                self._checkpoint(counter["done"])
+
+        errors = run_workers(
+            self.env.registry,
+            shares,
+            workers,
+            work,
+            tick=tick,
+            interval=PROGRESS_INTERVAL,
+            name=f"offboarding-run-{self.id}",
+        )
         self.env.invalidate_all()
-        if counter["errors"]:
+        if errors:
             self._update_rules()
             self._checkpoint(counter["done"])
-            raise counter["errors"][0]
+            raise errors[0]
         return counter["done"]
 
-    def _work_on_shares(self, queue, deadline, counter, lock, parent, target=None):
-        """Worker thread: take shares from ``queue`` and process their lines
-        range by range, each range in its own committed transaction."""
-        thread = threading.current_thread()
-        for attribute in ("dbname", "uid", "testing"):
-            if hasattr(parent, attribute):
-                setattr(thread, attribute, getattr(parent, attribute))
-        try:
-            with self.env.registry.cursor() as cr:
-                Line = self.env(cr=cr)["customer.offboarding.run.line"]
-                last_range = 0.0
-                while not self._past(deadline, last_range):
-                    try:
-                        line_ids = queue.get_nowait()
-                    except Empty:
-                        return
-                    for line in Line.browse(line_ids):
-                        while line.state == "pending":
-                            started = time.monotonic()
-                            self._process_range(line, target)
-                            # The worker's own transaction, one per range.
-                            cr.commit()  # pylint: disable=invalid-commit
-                            with lock:
-                                counter["done"] += 1
-                            last_range = time.monotonic() - started
-                            if self._past(deadline, last_range):
-                                return
-        except Exception as error:  # noqa: BLE001 - reported by the run's thread
-            _logger.exception("Offboarding run %s: a worker failed", self.id)
-            with lock:
-                counter["errors"].append(error)
-
-    def _process_range(self, line, target=None):
-        """Process the next range of ``line`` in a transaction of its own.
-
-        A concurrency error (a user saved one of these customers meanwhile)
-        rolls the range back and tries it again, as Odoo retries a request;
-        after the last try it is recorded as the rule's error. Where nothing
-        may be committed (tests), nothing can be rolled back either: the error
-        is recorded at once. A range slower than ``target`` seconds narrows
-        the line's next ones.
-        """
-        started = time.monotonic()
-        if not self._can_commit():
-            line._process_next_range()
-            line._adapt_width(time.monotonic() - started, target)
-            return
-        for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
-            try:
-                line._process_next_range(
-                    retry=attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE
-                )
-                line._adapt_width(time.monotonic() - started, target)
-                return
-            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
-                line.env.cr.rollback()
-                line.env.reset()
-                wait = random.uniform(0.0, 2**attempt)
-                _logger.info(
-                    "Offboarding run %s, rule %s: %s; range tried again in %.1f s",
-                    self.id,
-                    line.rule_id.id,
-                    error.pgcode,
-                    wait,
-                )
-                time.sleep(wait)
+    def _work_on_share(self, cr, line_ids, deadline, target, counter, lock):
+        """In a worker thread (cursor ``cr``): process the lines of one share
+        range by range, each range in its own committed transaction; return
+        False once the call's time is up."""
+        if scheduler.past(deadline, 0.0):
+            return False
+        Line = self.env(cr=cr)["customer.offboarding.run.line"]
+        for line in Line.browse(line_ids):
+            while line.state == "pending":
+                started = time.monotonic()
+                line._process_range(target)
+                # The worker's own transaction, one per range.
+                cr.commit()  # pylint: disable=invalid-commit
+                with lock:
+                    counter["done"] += 1
+                if scheduler.past(deadline, time.monotonic() - started):
+                    return False
+        return True
 
     def _update_rules(self):
         """Record on each rule its run's outcome: the error of one of its
@@ -550,115 +408,10 @@ class CustomerOffboardingRun(models.Model):
         self.env["ir.cron"]._notify_progress(
             done=done, remaining=self._remaining_ranges()
         )
-        if self._can_commit():
+        if scheduler.can_commit(self.env):
             # One transaction per id range: a killed run keeps what it finished
             # and resumes from the line cursors.
             self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    def _apply_rule(self, rule, partner_ids, states):
-        """Move ``partner_ids`` as the rule's action says, step by step.
-
-        ``states`` ({partner_id: status}) comes from the detection that locked
-        these partners. Returns the ids of the partners that moved (a
-        customer whose notice waits for approval is not archived).
-        """
-        if not partner_ids:
-            return []
-        company = rule.company_id
-        # Moves are recorded as done by who ran the rules (Run Now), as
-        # superuser: the run was checked when it was started.
-        partners = (
-            self.env["res.partner"]
-            .with_user(self.user_id or self.env.user)
-            .sudo()
-            .with_company(company)
-            .browse(partner_ids)
-        )
-        moved = set()
-        for operation in ACTION_STEPS[rule.action]:
-            moved |= self._apply_rule_step(rule, operation, partners, states)
-        moved_partners = partners.browse(sorted(moved))
-        if moved_partners and rule.activity_type_id:
-            self._schedule_rule_activities(rule, moved_partners)
-        if moved_partners and rule.server_action_id:
-            self._run_server_action(rule, moved_partners)
-        return moved_partners.ids
-
-    def _run_server_action(self, rule, partners):
-        """The rule's server action, on the customers it moved, with the rights
-        of the user who attached it (Odoo checks the action's groups against
-        that user), never as the scheduler's superuser."""
-        user = rule.server_action_user_id
-        if not user or not (user.active or user._is_superuser()):
-            raise UserError(
-                self.env._(
-                    "The server action of rule “%(rule)s” has nobody to run it as: "
-                    "attach it again.",
-                    rule=rule.name,
-                )
-            )
-        rule.server_action_id.with_user(user).with_company(
-            rule.company_id
-        ).with_context(
-            active_model="res.partner",
-            active_ids=partners.ids,
-            active_id=partners.ids[0],
-        ).run()
-
-    def _schedule_rule_activities(self, rule, partners):
-        """One owner activity per moved customer, created in one batch."""
-        deadline = fields.Date.context_today(self) + timedelta(
-            days=rule.activity_deadline_days
-        )
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        fallback = rule.activity_user_id or self.env.user
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-            [
-                {
-                    "res_model_id": model_id,
-                    "res_id": partner.id,
-                    "activity_type_id": rule.activity_type_id.id,
-                    "summary": rule.activity_summary or rule.name,
-                    "date_deadline": deadline,
-                    "user_id": (partner.user_id or fallback).id,
-                }
-                for partner in partners
-            ]
-        )
-
-    def _apply_rule_step(self, rule, operation, partners, states):
-        """Apply one step to the partners ``states`` shows in its source
-        states, then record their new status in ``states``; return the ids
-        moved."""
-        company = rule.company_id
-        target, sources = OPERATIONS[operation]
-        group = partners.browse([pid for pid in partners.ids if states[pid] in sources])
-        if operation == "archive":
-            # A notice still waiting for approval keeps the customer retired.
-            group -= group._offboarding_waiting_notice(company)
-        if not group:
-            return set()
-        end_date = False
-        if operation == "start":
-            end_date = group._offboarding_resolve_end_date("start", None, company)
-        group._offboarding_apply(
-            company,
-            states,
-            Transition(
-                operation,
-                # The rule's reason names the cases it flags or starts; a
-                # retirement keeps the reason of an existing case and gives
-                # the rule's to the cases it opens.
-                reason=rule.reason_id if operation in ("flag", "start") else None,
-                open_reason=rule.reason_id,
-                end_date=end_date,
-                origin="rule",
-                rule=rule,
-                run=self,
-            ),
-        )
-        states.update(dict.fromkeys(group.ids, target))
-        return set(group.ids)
 
     def action_undo(self):
         """Move back every customer this run moved and that has not moved since.
@@ -681,41 +434,60 @@ class CustomerOffboardingRun(models.Model):
             )
         note = self.env._("Undo of %(run)s.", run=self.name)
         undone = 0
-        company = self.company_id
         for (last_to, first_from), partner_ids in self._get_moves().items():
-            partners = (
-                self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
-            )
-            states = partners._offboarding_read_states(company)
-            unmoved = partners.browse(
-                [pid for pid in partner_ids if states[pid] == last_to]
-            )
-            if not unmoved:
-                continue
-            if first_from == "active":
-                unmoved._offboarding_apply(
-                    company,
-                    states,
-                    Transition(
-                        "cancel"
-                        if last_to in ("at_risk", "retiring")
-                        else "reactivate",
-                        note=note,
-                        origin="undo",
-                        run=self,
-                        closing_state="cancelled",
-                        notify=False,
-                    ),
-                )
-            else:
-                unmoved._offboarding_revert(company, states, first_from, self, note)
-            undone += len(unmoved)
+            undone += self._undo_moves(partner_ids, last_to, first_from, note)
         # The run is system-written (no write access for anyone): the manager
         # and company checks above are the gate.
         self.sudo().write(
             {"undone_date": fields.Datetime.now(), "undone_count": undone}
         )
         return True
+
+    def _undo_moves(self, partner_ids, last_to, first_from, note):
+        """Move back those of ``partner_ids`` still in ``last_to`` (where the
+        run left them) to ``first_from`` (where it found them); return how
+        many."""
+        company = self.company_id
+        partners = self.env["res.partner"].sudo().with_company(company)
+        states = partners.browse(partner_ids)._offboarding_read_states(company)
+        unmoved = partners.browse(
+            [pid for pid in partner_ids if states[pid] == last_to]
+        )
+        if not unmoved:
+            return 0
+        if first_from != "active":
+            unmoved._offboarding_revert(
+                states,
+                Transition(
+                    "revert",
+                    company,
+                    note=note,
+                    origin="undo",
+                    run=self,
+                    revert_to=first_from,
+                ),
+            )
+            return len(unmoved)
+        # Back to active: the move back from where the run left them, the
+        # case closed as cancelled (the customer never left), nothing sent.
+        operation = next(
+            name
+            for name, op in OPERATIONS.items()
+            if op.target == "active" and last_to in op.sources
+        )
+        unmoved._offboarding_apply(
+            states,
+            Transition(
+                operation,
+                company,
+                note=note,
+                origin="undo",
+                run=self,
+                closing_state="cancelled",
+                notify=False,
+            ),
+        )
+        return len(unmoved)
 
     def _get_moves(self):
         """{(last to_state, first from_state): partner ids} of this run, in its

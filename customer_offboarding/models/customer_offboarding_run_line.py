@@ -1,7 +1,14 @@
 import logging
+import random
+import time
 
 from odoo import api, fields, models
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.service.model import (
+    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+)
+
+from ..tools import scheduler
 
 _logger = logging.getLogger(__name__)
 
@@ -73,6 +80,41 @@ class CustomerOffboardingRunLine(models.Model):
             if part
         )
 
+    def _process_range(self, target=None):
+        """Process the next range of this line in a transaction of its own.
+
+        A concurrency error (a user saved one of these customers meanwhile)
+        rolls the range back and tries it again, as Odoo retries a request;
+        after the last try it is recorded as the rule's error. Where nothing
+        may be committed (tests), nothing can be rolled back either: the error
+        is recorded at once. A range slower than ``target`` seconds narrows
+        the line's next ones.
+        """
+        started = time.monotonic()
+        if not scheduler.can_commit(self.env):
+            self._process_next_range()
+            self._adapt_width(time.monotonic() - started, target)
+            return
+        for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+            try:
+                self._process_next_range(
+                    retry=attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE
+                )
+                self._adapt_width(time.monotonic() - started, target)
+                return
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                self.env.cr.rollback()
+                self.env.reset()
+                wait = random.uniform(0.0, 2**attempt)
+                _logger.info(
+                    "Offboarding run %s, rule %s: %s; range tried again in %.1f s",
+                    self.run_id.id,
+                    self.rule_id.id,
+                    error.pgcode,
+                    wait,
+                )
+                time.sleep(wait)
+
     def _process_next_range(self, retry=False):
         """Detect and move the partners of the next id range, or record an error.
 
@@ -100,7 +142,7 @@ class CustomerOffboardingRunLine(models.Model):
                     run.as_of_date, self.cursor, range_end, lock=True
                 )
                 to_move = [pid for pid in matched if pid not in exempted]
-                moved = run._apply_rule(rule, to_move, states=matched)
+                moved = rule._apply_action(to_move, matched, run)
                 # Counted as moved only what moved: a customer whose notice
                 # waits for approval stays where it is, and says why.
                 exempted.update(

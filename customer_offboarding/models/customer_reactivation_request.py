@@ -7,14 +7,19 @@ from odoo.tools import SQL
 from ..const import (
     MANAGER_GROUP,
     MAX_NOTE_LENGTH,
+    OPERATIONS,
     REQUEST_SOURCES,
     REQUEST_STATES,
     USER_GROUP,
 )
 
-# Partner states a request can bring back to active, and how.
-REACTIVATE_STATES = ("retired", "archived")
-CANCEL_STATES = ("at_risk", "retiring")
+# The moves back to active a request approves (from every offboarding status).
+REQUEST_OPERATIONS = tuple(
+    name for name, operation in OPERATIONS.items() if operation.target == "active"
+)
+# Cases whose customer is told it is offboarded: new activity of theirs opens
+# an automatic request.
+ACTIVITY_CASE_STATES = ("retiring", "retired", "archived")
 
 _logger = logging.getLogger(__name__)
 
@@ -202,6 +207,60 @@ class CustomerReactivationRequest(models.Model):
             requester=self.env.user.partner_id,
         )
 
+    @api.model
+    def _submit_for_activity(self, partners, trigger, companies=None):
+        """A retiring, retired or archived customer is active again (new order,
+        inbound email): open an automatic reactivation request in each of
+        ``companies`` (default: every company) that offboards it.
+
+        Called from Odoo's own flows (the mail gateway, order confirmation):
+        it never makes them fail. An error is logged and the flow goes on
+        without the request.
+        """
+        try:
+            with self.env.cr.savepoint():
+                self._submit_automatic(partners, trigger, companies)
+        except Exception:  # noqa: BLE001 - the customer's mail or order comes first
+            _logger.exception(
+                "Customer offboarding: no automatic reactivation request for "
+                "partners %s (%s)",
+                partners.ids,
+                trigger,
+            )
+
+    @api.model
+    def _submit_automatic(self, partners, trigger, companies):
+        commercial_ids = partners.with_context(
+            active_test=False
+        ).commercial_partner_id.ids
+        if not commercial_ids:
+            return
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT c.id
+                  FROM customer_offboarding_case c
+                 WHERE c.partner_id = ANY(%(ids)s)
+                   AND c.state IN %(states)s
+                   AND (%(companies)s::int[] IS NULL
+                        OR c.company_id = ANY(%(companies)s::int[]))
+                """,
+                ids=commercial_ids,
+                states=ACTIVITY_CASE_STATES,
+                companies=companies.ids if companies is not None else None,
+            )
+        )
+        if not rows:
+            return
+        cases = self.env["customer.offboarding.case"].sudo().browse(r[0] for r in rows)
+        for company in cases.company_id:
+            self.sudo().with_company(company)._submit(
+                cases.filtered(lambda c, co=company: c.company_id == co),
+                "automatic",
+                trigger=trigger,
+            )
+
     # ------------------------------------------------------------------
     # Decision
     # ------------------------------------------------------------------
@@ -266,8 +325,11 @@ class CustomerReactivationRequest(models.Model):
         )
         # A request closes the case as reactivated, even when it only calls
         # off a notice period (a private argument, not a context key).
+        operation = next(
+            name for name in REQUEST_OPERATIONS if state in OPERATIONS[name].sources
+        )
         partner._offboarding_transition(
-            "reactivate" if state in REACTIVATE_STATES else "cancel",
+            operation,
             note=note,
             closing_state="reactivated",
             origin="request",

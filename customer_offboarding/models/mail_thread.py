@@ -42,6 +42,6 @@ class MailThread(models.AbstractModel):
                 companies = None
                 break
             companies |= company
-        authors._offboarding_request_on_activity(
-            self.env._("Inbound email"), companies=companies
+        self.env["customer.reactivation.request"]._submit_for_activity(
+            authors, self.env._("Inbound email"), companies=companies
         )

@@ -78,9 +78,8 @@ class ResConfigSettings(models.TransientModel):
     )
 
     def _compute_offboarding_tiers_computable(self):
-        Partner = self.env["res.partner"]
         computable = (
-            Partner._offboarding_revenue_sql(
+            self.env["customer.offboarding.tier"]._revenue_sql(
                 self.env.company, fields.Date.context_today(self), 0, 1
             )
             is not None

@@ -51,7 +51,7 @@ class TestBatch(OffboardingCommon):
                     )
                     self._move(partners, SOURCE_FOR[operation])
                     counts[size] = self._query_count(partners, operation)
-                    target = OPERATIONS[operation][0]
+                    target = OPERATIONS[operation].target
                     self.assertEqual(self._states(partners), {target})
                     moved = self._events(partners).filtered(
                         lambda e, t=target: e.to_state == t

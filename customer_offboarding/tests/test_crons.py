@@ -16,6 +16,7 @@ from odoo.tests import tagged
 from odoo.tools import config
 
 from ..hooks import CRON_HOURS
+from ..tools import scheduler
 from .common import OffboardingCommon
 
 CRON_TIERS = "customer_offboarding.ir_cron_compute_tiers"
@@ -40,7 +41,6 @@ class TestCrons(OffboardingCommon):
     def test_ten_calls_of_every_cron_take_half_the_pass_limit(self):
         """The call budget: the three scheduled actions, each called ten times in
         one pass, use half of limit_time_real_cron (else limit_time_real)."""
-        Run = self.env["customer.offboarding.run"]
         for options, budget in (
             ({"limit_time_real_cron": 120, "workers": 0}, 2.0),
             ({"limit_time_real_cron": -1, "limit_time_real": 60, "workers": 0}, 1.0),
@@ -49,19 +49,18 @@ class TestCrons(OffboardingCommon):
             ({"limit_time_real_cron": 130, "workers": 2}, 1.0),
         ):
             with self.subTest(options=options), patch.dict(config.options, options):
-                self.assertAlmostEqual(Run._get_time_budget(), budget)
+                self.assertAlmostEqual(scheduler.time_budget(), budget)
 
     def test_a_call_after_half_the_pass_yields_to_the_next_pass(self):
         """In the threaded server, a call that starts once the pass has spent half
         its limit does no work and triggers the cron for the next pass."""
-        Run = self.env["customer.offboarding.run"]
         thread = threading.current_thread()
         with patch.dict(config.options, {"limit_time_real_cron": 20}):
             with patch.object(thread, "start_time", time.time() - 11, create=True):
-                self.assertIsNone(Run._get_deadline(CRON_TIERS))
+                self.assertIsNone(scheduler.deadline(self.env, CRON_TIERS))
             self.assertTrue(self._triggers(CRON_TIERS))
             with patch.object(thread, "start_time", time.time() - 5, create=True):
-                deadline = Run._get_deadline(CRON_TIERS)
+                deadline = scheduler.deadline(self.env, CRON_TIERS)
             self.assertLessEqual(deadline - time.monotonic(), 20 / 60 + 0.01)
 
     def test_tier_cron_resumes_from_the_company_cursor_without_triggering(self):
@@ -69,37 +68,36 @@ class TestCrons(OffboardingCommon):
         remains (the scheduler calls again); it triggers nothing itself; once
         every range is done, the company's tiers are dated today and a further
         call that day does nothing."""
-        Partner = self.env["res.partner"]
-        Run = type(self.env["customer.offboarding.run"])
+        Tier = self.env["customer.offboarding.tier"]
         company = self.company
         company._offboarding_set_tier_cursor(0, False)
         self.env.cr.execute("UPDATE res_company SET offboarding_tier_date = NULL")
         self.env["res.company"].invalidate_model(["offboarding_tier_date"])
-        bound = self.env["customer.offboarding.rule"]._get_id_bound()
+        bound = scheduler.id_bound(self.env)
         width = bound // 3 + 1
         progress = []
         with (
-            patch.object(Run, "_get_id_range", lambda self: width),
-            patch.object(Run, "_get_deadline", lambda self, xmlid: time.monotonic()),
+            patch.object(type(Tier), "_range", lambda self: width),
+            patch.object(scheduler, "deadline", lambda env, xmlid: time.monotonic()),
             self._record_progress(progress),
         ):
-            Partner._cron_offboarding_compute_tiers()
+            Tier._cron_compute()
             self.assertEqual(company.offboarding_tier_cursor, width)
             self.assertFalse(company.offboarding_tier_date)
             self.assertGreater(progress[-1][1], 0)
             self.assertFalse(self._triggers(CRON_TIERS))
             for _call in range(10):
-                Partner._cron_offboarding_compute_tiers()
+                Tier._cron_compute()
                 if all(
                     c.offboarding_tier_date for c in self.env["res.company"].search([])
                 ):
                     break
-            today = fields.Date.context_today(Partner)
+            today = fields.Date.context_today(Tier)
             self.assertEqual(company.offboarding_tier_date, today)
             self.assertEqual(company.offboarding_tier_cursor, 0)
             self.assertEqual(progress[-1][1], 0)
             calls = len(progress)
-            Partner._cron_offboarding_compute_tiers()
+            Tier._cron_compute()
             self.assertEqual(len(progress), calls, "done for today")
         self.assertFalse(self._triggers(CRON_TIERS))
 
@@ -123,10 +121,9 @@ class TestCrons(OffboardingCommon):
         )
         self.env["customer.offboarding.case"].invalidate_model(["end_date"])
         Notice = self.env["customer.offboarding.notice"]
-        Run = type(self.env["customer.offboarding.run"])
         progress = []
         with (
-            patch.object(Run, "_get_deadline", lambda self, xmlid: time.monotonic()),
+            patch.object(scheduler, "deadline", lambda env, xmlid: time.monotonic()),
             self._record_progress(progress),
         ):
             self.assertEqual(Notice._cron_send_reminders(batch_size=1), 1)

@@ -477,7 +477,7 @@ class TestCustomerPage(HttpCase):
             author_id=self.customer.id,
         )
         with patch(
-            "odoo.addons.customer_offboarding.models.customer_offboarding_case"
+            "odoo.addons.customer_offboarding.models.customer_offboarding_data_export"
             ".EXPORT_MAX_MESSAGES",
             1,
         ):

@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..tools import scheduler
 from .common import OffboardingCommon
 
 RUN = "odoo.addons.customer_offboarding.models.customer_offboarding_run"
@@ -320,7 +321,7 @@ class TestRules(RulesCommon):
         with (
             patch.object(type(Run), "_get_id_range", lambda self: width),
             # The budget is spent after the first range.
-            patch.object(type(Run), "_past", staticmethod(lambda deadline, last: True)),
+            patch.object(scheduler, "past", lambda deadline, last: True),
         ):
             run = Run._start(rule, trigger="cron")
             run.line_ids.cursor = min(everyone.ids)
@@ -345,20 +346,20 @@ class TestRules(RulesCommon):
         rule = self._rule()
         width = (max(everyone.ids) - min(everyone.ids)) // 2 + 1
         Run = self.env["customer.offboarding.run"]
-        original = type(Run)._apply_rule
+        original = type(rule)._apply_action
         calls = []
 
-        def crash_on_second_range(run, rule, partner_ids, **kwargs):
+        def crash_on_second_range(rule, partner_ids, states, run):
             calls.append(partner_ids)
             if len(calls) == 2:
                 raise KeyboardInterrupt("worker killed")  # not caught per rule
-            return original(run, rule, partner_ids, **kwargs)
+            return original(rule, partner_ids, states, run)
 
         with patch.object(type(Run), "_get_id_range", lambda self: width):
             run = Run._start(rule, trigger="cron")
             run.line_ids.cursor = min(everyone.ids)
             as_of = run.as_of_date
-            with patch.object(type(Run), "_apply_rule", crash_on_second_range):
+            with patch.object(type(rule), "_apply_action", crash_on_second_range):
                 with self.assertRaises(KeyboardInterrupt):
                     run._execute(time_budget=None)
             self.assertEqual(run.state, "running")

@@ -7,6 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL, config, mute_logger
 
+from ..tools import scheduler
 from .test_rules import RUN, RulesCommon
 
 LINE = "odoo.addons.customer_offboarding.models.customer_offboarding_run_line"
@@ -146,13 +147,13 @@ class TestRunWorkers(RulesCommon):
         rolled back and tried again, not recorded as the rule's error."""
         rule = self._rule()
         run = self._start_split(rule, workers=1)
-        Run = type(run)
-        original = Run._apply_rule
+        Rule = type(rule)
+        original = Rule._apply_action
         calls = []
 
-        def concurrent_change(run, rule, partner_ids, **kwargs):
+        def concurrent_change(rule, partner_ids, states, run):
             # The first moves are written, then the transaction fails.
-            moved = original(run, rule, partner_ids, **kwargs)
+            moved = original(rule, partner_ids, states, run)
             if partner_ids:
                 calls.append(list(partner_ids))
                 if len(calls) == 1:
@@ -163,14 +164,14 @@ class TestRunWorkers(RulesCommon):
         # rollback undoes the range only.
         with (
             self.registry.cursor() as cr,
-            patch.object(Run, "_can_commit", staticmethod(lambda: True)),
-            patch.object(Run, "_apply_rule", concurrent_change),
-            patch(f"{RUN}.time.sleep") as sleep,
-            mute_logger(RUN),
+            patch.object(scheduler, "can_commit", lambda env: True),
+            patch.object(Rule, "_apply_action", concurrent_change),
+            patch(f"{LINE}.time.sleep") as sleep,
+            mute_logger(LINE),
         ):
             line = run.line_ids.with_env(run.env(cr=cr))
             while line.state == "pending":
-                run.with_env(line.env)._process_range(line)
+                line._process_range()
         self.assertEqual(calls[0], calls[1], "the same range, tried again")
         sleep.assert_called_once()
         self.env.invalidate_all()
@@ -207,7 +208,7 @@ class TestRunWorkers(RulesCommon):
         self.assertEqual(Run._get_worker_count(), 1, "tests cannot commit")
         automatic = min(4, os.cpu_count() or 1)
         ICP = self.env["ir.config_parameter"].sudo()
-        with patch.object(type(Run), "_can_commit", staticmethod(lambda: True)):
+        with patch.object(scheduler, "can_commit", lambda env: True):
             self.assertEqual(Run._get_worker_count(), automatic)
             Settings.create({"offboarding_run_workers": 3}).execute()
             self.assertEqual(ICP.get_param("customer_offboarding.run_workers"), "3")

@@ -7,13 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..const import MANAGER_GROUP
-from ..models.customer_offboarding_export import (
-    DATE,
-    DATETIME,
-    MONEY,
-    TEXT,
-    write_workbook,
-)
+from ..tools.xlsx import DATE, DATETIME, MONEY, TEXT, write_workbook
 
 MAX_ROWS = 100000
 
@@ -104,14 +98,29 @@ class CustomerOffboardingExport(models.TransientModel):
         last_case = {case.partner_id.id: case for case in cases}
         revenue = self._get_revenue(partners, company)
         last_activity = self._get_last_activity(partners)
+        labels = {
+            name: dict(partners._fields[name]._description_selection(self.env))
+            for name in ("offboarding_state", "offboarding_tier")
+        }
+        rows = [
+            self._row(partner, last_case.get(partner.id), labels)
+            + [revenue.get(partner.id), last_activity.get(partner.id)]
+            for partner in partners.with_company(company)
+        ]
+        return write_workbook(
+            [
+                {
+                    "name": self.env._("Customers"),
+                    "columns": self._columns(company),
+                    "rows": rows,
+                }
+            ]
+        )
+
+    @api.model
+    def _columns(self, company):
         _ = self.env._
-        states = dict(
-            partners._fields["offboarding_state"]._description_selection(self.env)
-        )
-        tiers = dict(
-            partners._fields["offboarding_tier"]._description_selection(self.env)
-        )
-        columns = [
+        return [
             (_("Customer"), TEXT),
             (_("Email"), TEXT),
             (_("Offboarding Status"), TEXT),
@@ -132,29 +141,23 @@ class CustomerOffboardingExport(models.TransientModel):
             ),
             (_("Last Activity"), DATETIME),
         ]
-        rows = []
-        for partner in partners.with_company(company):
-            case = last_case.get(partner.id)
-            rows.append(
-                [
-                    partner.display_name,
-                    partner.email,
-                    states.get(partner.offboarding_state, ""),
-                    case.reason_id.name if case else "",
-                    tiers.get(partner.offboarding_tier, ""),
-                    case.flag_date if case else None,
-                    case.notice_date if case else None,
-                    case.end_date if case else None,
-                    case.retired_date if case else None,
-                    case.archived_date if case else None,
-                    (case.user_id if case else partner.user_id).name,
-                    revenue.get(partner.id),
-                    last_activity.get(partner.id),
-                ]
-            )
-        return write_workbook(
-            [{"name": _("Customers"), "columns": columns, "rows": rows}]
-        )
+
+    @api.model
+    def _row(self, partner, case, labels):
+        """The customer's columns up to the owner (``case``: its last case)."""
+        return [
+            partner.display_name,
+            partner.email,
+            labels["offboarding_state"].get(partner.offboarding_state, ""),
+            case.reason_id.name if case else "",
+            labels["offboarding_tier"].get(partner.offboarding_tier, ""),
+            case.flag_date if case else None,
+            case.notice_date if case else None,
+            case.end_date if case else None,
+            case.retired_date if case else None,
+            case.archived_date if case else None,
+            (case.user_id if case else partner.user_id).name,
+        ]
 
     @api.model
     def _get_revenue(self, partners, company):
@@ -165,7 +168,7 @@ class CustomerOffboardingExport(models.TransientModel):
         )
         ids = partners.ids
         self.env.flush_all()
-        revenue = self.env["res.partner"]._offboarding_revenue_sql(
+        revenue = self.env["customer.offboarding.tier"]._revenue_sql(
             company, date_from, min(ids), max(ids) + 1
         )
         if revenue is None:
@@ -183,7 +186,7 @@ class CustomerOffboardingExport(models.TransientModel):
     @api.model
     def _get_last_activity(self, partners):
         self.env.flush_all()
-        sql = self.env["res.partner"]._offboarding_last_activity_sql(partners.ids)
+        sql = self.env["customer.offboarding.criteria"]._last_activity_sql(partners.ids)
         rows = self.env.execute_query(
             SQL(
                 "SELECT a.partner_id, MAX(a.date) FROM (%s) a(partner_id, date)"

@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..tools import scheduler
 from ..tools.guard import internal
 
 
@@ -48,7 +49,7 @@ class CustomerOffboardingPreview(models.TransientModel):
         rule._ensure_runnable()
         self.env.flush_all()
         as_of = self.as_of_date
-        matched, exempted = rule._detect(as_of, 0, rule._get_id_bound())
+        matched, exempted = rule._detect(as_of, 0, scheduler.id_bound(self.env))
         actionable = [pid for pid in matched if pid not in exempted]
         tiers = self.env.execute_query(
             SQL(

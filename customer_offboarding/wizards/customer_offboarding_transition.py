@@ -3,14 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-OPERATION_SELECTION = [
-    ("flag", "Flag at Risk"),
-    ("start", "Start Offboarding"),
-    ("retire", "Retire"),
-    ("archive", "Archive"),
-    ("reactivate", "Reactivate"),
-    ("cancel", "Cancel Offboarding"),
-]
+from ..const import OPERATION_SELECTION, OPERATIONS
 
 
 class CustomerOffboardingTransition(models.TransientModel):
@@ -77,7 +70,8 @@ class CustomerOffboardingTransition(models.TransientModel):
     @api.depends("operation")
     def _compute_needs_reason(self):
         for wizard in self:
-            wizard.needs_reason = wizard.operation in ("flag", "start", "retire")
+            operation = OPERATIONS.get(wizard.operation)
+            wizard.needs_reason = bool(operation and operation.reason)
 
     def action_confirm(self):
         """Apply the chosen transition through the partners' public methods."""
@@ -85,18 +79,11 @@ class CustomerOffboardingTransition(models.TransientModel):
         partners = self.partner_ids
         if not partners:
             raise UserError(self.env._("Select the customers to change."))
-        code = self.reason_id.code or None
-        note = self.note or None
-        if self.operation == "flag":
-            partners.offboarding_flag(code, note=note)
-        elif self.operation == "start":
-            partners.offboarding_start(code, end_date=self.end_date, note=note)
-        elif self.operation == "retire":
-            partners.offboarding_retire(note=note, reason_code=code)
-        elif self.operation == "archive":
-            partners.offboarding_archive(note=note)
-        elif self.operation == "reactivate":
-            partners.offboarding_reactivate(note=note)
-        else:
-            partners.offboarding_cancel(note=note)
+        operation = OPERATIONS[self.operation]
+        kwargs = {"note": self.note or None}
+        if operation.reason:
+            kwargs["reason_code"] = self.reason_id.code or None
+        if operation.takes_end_date:
+            kwargs["end_date"] = self.end_date
+        getattr(partners, f"offboarding_{operation.name}")(**kwargs)
         return {"type": "ir.actions.act_window_close"}

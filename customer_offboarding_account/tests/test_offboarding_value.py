@@ -96,14 +96,15 @@ class TestOffboardingValue(AccountTestInvoicingCommon):
         self._invoice(self.elsewhere, 50, days_ago=10)
         self._invoice(self.elsewhere, 20000, company=other)
         partners = self.at_mid | self.below_mid | self.at_high | self.elsewhere
-        changed = partners._offboarding_compute_tiers(self.company)
+        Tier = self.env["customer.offboarding.tier"]
+        changed = Tier._compute_partners(self.company, partners)
         self.assertEqual(changed, 4)
         self.assertEqual(
             [self._tier(p) for p in partners], ["mid", "low", "high", "low"]
         )
-        self.assertEqual(partners._offboarding_compute_tiers(self.company), 0)
+        self.assertEqual(Tier._compute_partners(self.company, partners), 0)
         # The other company sees its own revenue only.
-        partners.sudo()._offboarding_compute_tiers(other)
+        Tier.sudo()._compute_partners(other, partners.sudo())
         self.assertEqual(self._tier(self.elsewhere, other), "high")
         self.assertEqual(self._tier(self.at_high, other), "low")
 
@@ -122,7 +123,7 @@ class TestOffboardingValue(AccountTestInvoicingCommon):
         )
         self._invoice(contact, 1500)
         ids = (self.at_mid | self.below_mid | contact | foreign).ids
-        revenue = self.env["res.partner"]._offboarding_revenue_sql(
+        revenue = self.env["customer.offboarding.tier"]._revenue_sql(
             self.company, self.today - timedelta(days=365), min(ids), max(ids) + 1
         )
         rows = dict(self.env.execute_query(revenue))
@@ -132,14 +133,15 @@ class TestOffboardingValue(AccountTestInvoicingCommon):
         """An override wins over revenue and survives a recomputation; clearing
         it brings the computed tier back."""
         self._invoice(self.at_mid, 1000)
-        self.at_mid._offboarding_compute_tiers(self.company)
+        Tier = self.env["customer.offboarding.tier"]
+        Tier._compute_partners(self.company, self.at_mid)
         self.assertEqual(self._tier(self.at_mid), "mid")
         self.at_mid.offboarding_tier_override = "high"
         self.assertEqual(self._tier(self.at_mid), "high")
-        self.at_mid._offboarding_compute_tiers(self.company)
-        self.env["res.partner"].sudo().with_company(
-            self.company
-        )._offboarding_compute_tiers(self.company, 0, self.at_mid.id + 1)
+        Tier._compute_partners(self.company, self.at_mid)
+        Tier.sudo().with_company(self.company)._compute_range(
+            self.company, 0, self.at_mid.id + 1
+        )
         self.assertEqual(self._tier(self.at_mid), "high")
         self.at_mid.offboarding_tier_override = False
         self.assertEqual(self._tier(self.at_mid), "mid")

@@ -1,1 +1,3 @@
+from . import customer_offboarding_criteria
+from . import customer_offboarding_exemptions
 from . import customer_offboarding_rule

@@ -1,1 +1,1 @@
-from . import customer_offboarding_rule
+from . import customer_offboarding_criteria

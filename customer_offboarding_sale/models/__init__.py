@@ -1,4 +1,4 @@
-from . import customer_offboarding_case
+from . import customer_offboarding_criteria
+from . import customer_offboarding_data_export
 from . import customer_offboarding_rule
-from . import res_partner
 from . import sale_order

@@ -46,4 +46,6 @@ class SaleOrder(models.Model):
                 trigger = self.env._(
                     "Sales orders %(orders)s", orders=", ".join(order_names)
                 )
-            partner._offboarding_request_on_activity(trigger, companies=company)
+            self.env["customer.reactivation.request"]._submit_for_activity(
+                partner, trigger, companies=company
+            )

@@ -2,11 +2,11 @@ from odoo import api, models
 from odoo.tools import SQL
 
 
-class ResPartner(models.Model):
-    _inherit = "res.partner"
+class CustomerOffboardingTier(models.AbstractModel):
+    _inherit = "customer.offboarding.tier"
 
     @api.model
-    def _offboarding_revenue_sql(self, company, date_from, id_from, id_to):
+    def _revenue_sql(self, company, date_from, id_from, id_to):
         """Customers of ``company`` with an id in [id_from, id_to) and their
         revenue since ``date_from``: untaxed amount of the posted customer
         invoices net of credit notes, in the company currency.
@@ -20,7 +20,7 @@ class ResPartner(models.Model):
         customers without a customer rank (posting an invoice ranks them); its
         bounds keep it to the range if PostgreSQL hashes it.
         """
-        self._offboarding_flush_invoices()
+        self._flush_invoices()
         return SQL(
             """
             SELECT p.id AS partner_id, r.revenue
@@ -58,25 +58,7 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _offboarding_last_activity_sql(self, partner_ids):
-        """Posted customer invoices are activity too (on their invoice date)."""
-        self._offboarding_flush_invoices()
-        return SQL(
-            """
-            (%(super)s)
-            UNION ALL
-            (SELECT m.commercial_partner_id, m.invoice_date::timestamp
-               FROM unnest(%(ids)s::int[]) AS c(id)
-               JOIN account_move m ON m.commercial_partner_id = c.id
-              WHERE m.state = 'posted'
-                AND m.move_type = 'out_invoice')
-            """,
-            super=super()._offboarding_last_activity_sql(partner_ids),
-            ids=list(partner_ids),
-        )
-
-    @api.model
-    def _offboarding_flush_invoices(self):
+    def _flush_invoices(self):
         """The SQL above reads partners and invoices: write pending changes first."""
         self.env["res.partner"].flush_model(
             ["commercial_partner_id", "company_id", "customer_rank"]

@@ -1,30 +1,27 @@
-from odoo import models
+from odoo import api, models
 
-from odoo.addons.customer_offboarding.models.customer_offboarding_export import (
-    DATETIME,
-    MONEY,
-    TEXT,
-)
+from odoo.addons.customer_offboarding.tools.xlsx import DATETIME, MONEY, TEXT
 
 
-class CustomerOffboardingCase(models.Model):
-    _inherit = "customer.offboarding.case"
+class CustomerOffboardingDataExport(models.AbstractModel):
+    _inherit = "customer.offboarding.data.export"
 
-    def _offboarding_export_sheets(self):
-        sheets = super()._offboarding_export_sheets()
-        sheets.append(self._offboarding_export_orders_sheet())
+    @api.model
+    def _sheets(self, case):
+        sheets = super()._sheets(case)
+        sheets.append(self._orders_sheet(case, self._partners(case)))
         return sheets
 
-    def _offboarding_export_orders_sheet(self):
+    @api.model
+    def _orders_sheet(self, case, family):
         """The customer's confirmed sales orders of the case's company, placed by
         the customer or any of its contacts."""
-        self.ensure_one()
         _ = self.env._
         Order = self.env["sale.order"].sudo()
         orders = Order.search(
             [
-                ("partner_id", "in", self._offboarding_export_partners().ids),
-                ("company_id", "=", self.company_id.id),
+                ("partner_id", "in", family.ids),
+                ("company_id", "=", case.company_id.id),
                 ("state", "=", "sale"),
             ],
             order="date_order, id",

@@ -2,8 +2,8 @@ from odoo import models
 from odoo.tools import SQL
 
 
-class CustomerOffboardingRule(models.Model):
-    _inherit = "customer.offboarding.rule"
+class CustomerOffboardingCriteria(models.AbstractModel):
+    _inherit = "customer.offboarding.criteria"
 
     def _mailing_traces_sql(self, select, condition):
         """A subquery over the mailing traces of ``p`` and its contacts."""
