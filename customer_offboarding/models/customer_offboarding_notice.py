@@ -216,9 +216,13 @@ class CustomerOffboardingNotice(models.Model):
                 kinds=list(kinds) if kinds is not None else None,
             )
         )
-        if not rows:
-            return
-        mail_ids = [row[1] for row in rows if row[1]]
+        if rows:
+            self._cancel_mails([row[1] for row in rows if row[1]])
+            self._drop_approval_activities({row[2] for row in rows})
+
+    @api.model
+    def _cancel_mails(self, mail_ids):
+        """Cancel the queued mails of cancelled notices (not sent yet)."""
         if mail_ids:
             self.env.execute_query(
                 SQL(
@@ -229,7 +233,11 @@ class CustomerOffboardingNotice(models.Model):
             )
         self.env["mail.mail"].invalidate_model(["state"])
         self.invalidate_model(["state"])
-        # The personal calls and approvals asked for them are no longer due.
+
+    @api.model
+    def _drop_approval_activities(self, case_ids):
+        """The personal calls and approvals asked for cancelled notices are no
+        longer due."""
         activity_types = [
             self.env.ref("customer_offboarding.mail_activity_type_personal_call").id,
             self.env.ref("customer_offboarding.mail_activity_type_notice_approval").id,
@@ -237,7 +245,7 @@ class CustomerOffboardingNotice(models.Model):
         self.env["mail.activity"].sudo().search(
             [
                 ("res_model", "=", "customer.offboarding.case"),
-                ("res_id", "in", list({row[2] for row in rows})),
+                ("res_id", "in", list(case_ids)),
                 ("activity_type_id", "in", activity_types),
             ]
         ).unlink()
