@@ -446,3 +446,8 @@ class CustomerOffboardingCase(models.Model):
         """(bytes, file name) of the customer's data, in the customer's language."""
         self.ensure_one()
         return self.env["customer.offboarding.data.export"]._xlsx(self)
+
+    def _offboarding_export_json(self):
+        """(bytes, file name) of the same data, machine-readable (JSON)."""
+        self.ensure_one()
+        return self.env["customer.offboarding.data.export"]._json(self)

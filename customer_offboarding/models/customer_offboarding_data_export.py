@@ -1,10 +1,16 @@
+import json
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.xlsx import DATETIME, TEXT, plain, write_workbook
+from ..tools.xlsx import DATE, DATETIME, MONEY, NUMBER, TEXT, plain, write_workbook
 
 # The export holds at most this many messages; the cover sheet says so.
 EXPORT_MAX_MESSAGES = 5000
+# The machine-readable file: its format's name and version (a new version when
+# a key is renamed or removed; added keys keep it).
+JSON_SCHEMA = "customer_offboarding.data_export"
+JSON_SCHEMA_VERSION = 1
 
 
 class CustomerOffboardingDataExport(models.AbstractModel):
@@ -27,6 +33,38 @@ class CustomerOffboardingDataExport(models.AbstractModel):
         content = write_workbook(sheets, cover=self._cover(case, sheets))
         name = (case.partner_id.name or "data").replace("/", "-")
         return content, self.env._("%(name)s - my data.xlsx", name=name)
+
+    @api.model
+    def _json(self, case):
+        """(bytes, file name) of the same data as ``_xlsx``, machine-readable
+        (GDPR art. 20): the cover's lines and every sheet, each row an object
+        keyed by its column headers, dates in ISO 8601."""
+        sheets = self._sheets(case)
+        _title, cover = self._cover(case, sheets)
+        document = {
+            "schema": JSON_SCHEMA,
+            "schema_version": JSON_SCHEMA_VERSION,
+            "about": [{"label": label, "value": value} for label, value in cover],
+            "sheets": [self._json_sheet(sheet) for sheet in sheets],
+        }
+        content = json.dumps(document, ensure_ascii=False, indent=1).encode()
+        name = (case.partner_id.name or "data").replace("/", "-")
+        return content, self.env._("%(name)s - my data.json", name=name)
+
+    @api.model
+    def _json_sheet(self, sheet):
+        columns = sheet["columns"]
+        return {
+            "name": sheet["name"],
+            "columns": [{"name": title, "type": kind} for title, kind in columns],
+            "rows": [
+                {
+                    title: _json_value(kind, value)
+                    for (title, kind), value in zip(columns, row, strict=True)
+                }
+                for row in sheet["rows"]
+            ],
+        }
 
     @api.model
     def _cover(self, case, sheets):
@@ -264,3 +302,16 @@ class CustomerOffboardingDataExport(models.AbstractModel):
             """,
             family=family.ids,
         )
+
+
+def _json_value(kind, value):
+    """A cell as JSON: null when empty, numbers as numbers, dates in ISO 8601."""
+    if value is None or value is False or value == "":
+        return None
+    if kind in (NUMBER, MONEY):
+        return float(value)
+    if kind == DATE:
+        return fields.Date.to_string(fields.Date.to_date(value))
+    if kind == DATETIME:
+        return fields.Datetime.to_datetime(value).isoformat()
+    return str(value)

@@ -1,5 +1,8 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
@@ -119,3 +122,28 @@ class CustomerOffboardingEvent(models.Model):
                 self.env._("Offboarding events are a ledger: they cannot be deleted.")
             )
         return super().unlink()
+
+    @api.model
+    def _moves_of_run(self, run):
+        """{(last to_state, first from_state): partner ids} of what ``run``
+        moved, in its company, as the ledger records it."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT (array_agg(e.to_state ORDER BY e.id DESC))[1],
+                       (array_agg(e.from_state ORDER BY e.id))[1],
+                       c.partner_id
+                  FROM customer_offboarding_event e
+                  JOIN customer_offboarding_case c ON c.id = e.case_id
+                 WHERE e.run_id = %s AND e.origin = 'rule' AND c.company_id = %s
+                 GROUP BY c.partner_id
+                """,
+                run.id,
+                run.company_id.id,
+            )
+        )
+        moves = defaultdict(list)
+        for last_to, first_from, partner_id in rows:
+            moves[(last_to, first_from)].append(partner_id)
+        return moves

@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import fields, models
-from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.exceptions import MissingError, UserError
 from odoo.tools import SQL
 
 from ..const import (
@@ -14,6 +14,7 @@ from ..const import (
     later_states,
 )
 from ..tools import bulk_sql
+from ..tools.guard import require_group
 from ..tools.transition import (
     Transition,
     clean_note,
@@ -43,16 +44,22 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _offboarding_transition(
-        self, operation, reason_code=None, end_date=None, note=None, **private
+        self,
+        operation,
+        reason_code=None,
+        end_date=None,
+        note=None,
+        *,
+        closing_state=None,
+        origin="manual",
     ):
         """Validate everything, then apply ``operation``; on error, write nothing.
 
         The caller's rights are checked here (group, operation, read access to
         each customer, company); the writes are then done as superuser, so the
         offboarding roles are enough whatever the user's rights on contacts.
-        ``private`` holds ``closing_state`` and ``origin``, for the addon's own
-        callers (a reactivation request): they are no arguments of the public
-        methods.
+        ``closing_state`` and ``origin`` are for the addon's own callers (a
+        reactivation request): they are no arguments of the public methods.
         """
         partners = self._offboarding_checked_customers()
         if not partners:
@@ -64,8 +71,8 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
             note=clean_note(self.env, note),
             reason=resolve_reason(self.env, operation, reason_code),
             end_date=resolve_end_date(self.env, operation, end_date, company),
-            closing_state=private.get("closing_state"),
-            origin=private.get("origin", "manual"),
+            closing_state=closing_state,
+            origin=origin,
         )
         partners._offboarding_check_company(company)
         states = partners.sudo()._offboarding_read_states(company)
@@ -112,13 +119,13 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _offboarding_check_group(self):
-        if self.env.su or self.env.user.has_group(USER_GROUP):
-            return
-        raise AccessError(
+        require_group(
+            self.env,
+            USER_GROUP,
             self.env._(
                 "Only offboarding users and managers can change a customer's "
                 "offboarding status."
-            )
+            ),
         )
 
     def _offboarding_check_operation_rights(self, operation, states):
@@ -129,13 +136,13 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
         self._offboarding_check_manager(operation)
 
     def _offboarding_check_manager(self, operation):
-        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
-            return
-        raise AccessError(
+        require_group(
+            self.env,
+            MANAGER_GROUP,
             self.env._(
                 "Only offboarding managers can %(operation)s these customers.",
                 operation=self.env._(OPERATIONS[operation].verb),
-            )
+            ),
         )
 
     def _offboarding_check_not_a_company(self):

@@ -1,7 +1,7 @@
 import time
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import (
@@ -16,7 +16,7 @@ from ..const import (
     later_states,
 )
 from ..tools import scheduler
-from ..tools.guard import internal
+from ..tools.guard import internal, require_group
 
 # Personal notices that wait for a manager (the bad news); reminders and
 # welcome-back mails of a case whose notice was approved go out directly.
@@ -330,50 +330,50 @@ class CustomerOffboardingNotice(models.Model):
         approve_type = self.env.ref(
             "customer_offboarding.mail_activity_type_notice_approval"
         )
-        today = fields.Date.context_today(self)
-        activities = []
-        model_id = self.env["ir.model"]._get_id("customer.offboarding.case")
+        Activity = self.env["mail.activity"].sudo()
         for notice in self:
-            case = notice.case_id
             company = notice.company_id
-            owner = case.notice_sender_id or company._offboarding_responsible()
-            approver = company._offboarding_responsible()
-            deadline = fields.Date.add(today, days=company.offboarding_call_days)
-            activities.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": case.id,
-                    "activity_type_id": call_type.id,
-                    "user_id": owner.id,
-                    "date_deadline": deadline,
-                    "summary": self.env._("Call the customer before the notice"),
-                }
+            owner = (
+                notice.case_id.notice_sender_id or company._offboarding_responsible()
             )
-            activities.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": case.id,
-                    "activity_type_id": approve_type.id,
-                    "user_id": approver.id,
-                    "date_deadline": deadline,
-                    "summary": self.env._(
+            # One by one: creating two activities of one user on one record in
+            # a batch subscribes that user twice (mail_followers unique key).
+            Activity.create(
+                notice._approval_activity(
+                    call_type, owner, self.env._("Call the customer before the notice")
+                )
+            )
+            Activity.create(
+                notice._approval_activity(
+                    approve_type,
+                    company._offboarding_responsible(),
+                    self.env._(
                         "Approve the notice “%(notice)s”", notice=notice.display_name
                     ),
-                }
+                )
             )
-        # One by one: creating two activities of one user on one record in a
-        # batch subscribes that user twice (mail_followers unique key).
-        Activity = self.env["mail.activity"].sudo()
-        for values in activities:
-            Activity.create(values)
+
+    def _approval_activity(self, activity_type, user, summary):
+        """Values of an activity on this notice's case, due by the company's
+        personal call deadline."""
+        deadline = fields.Date.add(
+            fields.Date.context_today(self), days=self.company_id.offboarding_call_days
+        )
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("customer.offboarding.case"),
+            "res_id": self.case_id.id,
+            "activity_type_id": activity_type.id,
+            "user_id": user.id,
+            "date_deadline": deadline,
+            "summary": summary,
+        }
 
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
 
     def _check_manager(self, message):
-        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
-            raise AccessError(message)
+        require_group(self.env, MANAGER_GROUP, message)
         self.check_access("write")
 
     def action_approve(self):

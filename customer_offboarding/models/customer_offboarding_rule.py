@@ -11,6 +11,7 @@ from ..const import (
     REASON_REQUIRED,
     RULE_ACTIONS,
 )
+from ..tools.guard import require_group
 from ..tools.transition import Transition, resolve_end_date
 
 CRITERIA = [
@@ -329,8 +330,11 @@ class CustomerOffboardingRule(models.Model):
         The run happens in the cron worker (batches committed one by one, no
         HTTP time limit); its form shows the progress.
         """
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(self.env._("Only offboarding managers can run rules."))
+        require_group(
+            self.env,
+            MANAGER_GROUP,
+            self.env._("Only offboarding managers can run rules."),
+        )
         if not self:
             raise UserError(self.env._("Select the rules to run."))
         self.check_access("write")
@@ -417,7 +421,7 @@ class CustomerOffboardingRule(models.Model):
                 if step.reason in (REASON_REQUIRED, REASON_KEPT)
                 else None,
                 open_reason=self.reason_id,
-                end_date=resolve_end_date(self.env, operation, None, company),
+                end_date=resolve_end_date(group.env, operation, None, company),
                 origin="rule",
                 rule=self,
                 run=run,

@@ -4,11 +4,12 @@ import time
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
 from ..const import MANAGER_GROUP, MAX_RUN_WORKERS, NOTICE_ON_STATE, OPERATIONS
 from ..tools import scheduler
+from ..tools.guard import require_group
 from ..tools.transition import Transition
 from ..tools.worker_pool import run_workers, split_ids, worker_count
 
@@ -424,8 +425,11 @@ class CustomerOffboardingRun(models.Model):
         announced again.
         """
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(self.env._("Only offboarding managers can undo a run."))
+        require_group(
+            self.env,
+            MANAGER_GROUP,
+            self.env._("Only offboarding managers can undo a run."),
+        )
         # The run's company must be one of the user's (record rules).
         self.check_access("read")
         if self.state != "done" or self.undone_date:
@@ -434,7 +438,9 @@ class CustomerOffboardingRun(models.Model):
             )
         note = self.env._("Undo of %(run)s.", run=self.name)
         undone = 0
-        for (last_to, first_from), partner_ids in self._get_moves().items():
+        for (last_to, first_from), partner_ids in (
+            self.env["customer.offboarding.event"]._moves_of_run(self).items()
+        ):
             undone += self._undo_moves(partner_ids, last_to, first_from, note)
         # The run is system-written (no write access for anyone): the manager
         # and company checks above are the gate.
@@ -468,50 +474,27 @@ class CustomerOffboardingRun(models.Model):
                 ),
             )
             return len(unmoved)
-        # Back to active: the move back from where the run left them, the
-        # case closed as cancelled (the customer never left), nothing sent.
+        unmoved._offboarding_apply(states, self._undo_to_active(company, last_to, note))
+        return len(unmoved)
+
+    def _undo_to_active(self, company, last_to, note):
+        """The move that takes customers the run found active back there from
+        ``last_to``: their case closed as cancelled (they never left), nothing
+        sent."""
         operation = next(
             name
             for name, op in OPERATIONS.items()
             if op.target == "active" and last_to in op.sources
         )
-        unmoved._offboarding_apply(
-            states,
-            Transition(
-                operation,
-                company,
-                note=note,
-                origin="undo",
-                run=self,
-                closing_state="cancelled",
-                notify=False,
-            ),
+        return Transition(
+            operation,
+            company,
+            note=note,
+            origin="undo",
+            run=self,
+            closing_state="cancelled",
+            notify=False,
         )
-        return len(unmoved)
-
-    def _get_moves(self):
-        """{(last to_state, first from_state): partner ids} of this run, in its
-        company."""
-        self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT (array_agg(e.to_state ORDER BY e.id DESC))[1],
-                       (array_agg(e.from_state ORDER BY e.id))[1],
-                       c.partner_id
-                  FROM customer_offboarding_event e
-                  JOIN customer_offboarding_case c ON c.id = e.case_id
-                 WHERE e.run_id = %s AND e.origin = 'rule' AND c.company_id = %s
-                 GROUP BY c.partner_id
-                """,
-                self.id,
-                self.company_id.id,
-            )
-        )
-        moves = defaultdict(list)
-        for last_to, first_from, partner_id in rows:
-            moves[(last_to, first_from)].append(partner_id)
-        return moves
 
     def action_open_events(self):
         self.ensure_one()

@@ -351,38 +351,42 @@ class CustomerReactivationRequest(models.Model):
             raise UserError(self.env._("Only submitted requests can be refused."))
         self._check_decision_note(note)
         for request in self.sudo():
-            reason = (note or request.decision_note or "").strip()
-            if not reason:
-                raise UserError(
-                    self.env._(
-                        "Write a decision note: the requester is told why the "
-                        "request was refused."
-                    )
-                )
-            request.write(
-                {
-                    "state": "refused",
-                    "decided_uid": self.env.uid,
-                    "decision_date": fields.Datetime.now(),
-                    "decision_note": reason,
-                }
-            )
-            request.activity_ids.action_feedback(feedback=reason)
-            if not request.requester_id:
-                # Automatic requests: the customer did not ask, nobody is told.
-                request.message_post(
-                    body=self.env._("Request refused: %(note)s", note=reason),
-                    subtype_xmlid="mail.mt_note",
-                )
-                continue
-            request_lang = request.with_context(lang=request.requester_id.lang)
-            request_lang.message_post(
-                body=request_lang.env._(
-                    "Your reactivation request was not approved: %(note)s",
-                    note=reason,
-                ),
-                partner_ids=request.requester_id.ids,
-                subtype_xmlid="mail.mt_comment",
-                message_type="comment",
-            )
+            request._refuse((note or request.decision_note or "").strip())
         return True
+
+    def _refuse(self, reason):
+        """Refuse this request for ``reason`` and tell the requester, if any."""
+        self.ensure_one()
+        if not reason:
+            raise UserError(
+                self.env._(
+                    "Write a decision note: the requester is told why the "
+                    "request was refused."
+                )
+            )
+        self.write(
+            {
+                "state": "refused",
+                "decided_uid": self.env.uid,
+                "decision_date": fields.Datetime.now(),
+                "decision_note": reason,
+            }
+        )
+        self.activity_ids.action_feedback(feedback=reason)
+        if not self.requester_id:
+            # Automatic requests: the customer did not ask, nobody is told.
+            self.message_post(
+                body=self.env._("Request refused: %(note)s", note=reason),
+                subtype_xmlid="mail.mt_note",
+            )
+            return
+        request_lang = self.with_context(lang=self.requester_id.lang)
+        request_lang.message_post(
+            body=request_lang.env._(
+                "Your reactivation request was not approved: %(note)s",
+                note=reason,
+            ),
+            partner_ids=self.requester_id.ids,
+            subtype_xmlid="mail.mt_comment",
+            message_type="comment",
+        )

@@ -1,8 +1,9 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..const import MANAGER_GROUP, MAX_RUN_WORKERS
+from ..tools.guard import require_group
 
 
 class ResConfigSettings(models.TransientModel):
@@ -100,10 +101,11 @@ class ResConfigSettings(models.TransientModel):
     def action_offboarding_compute_tiers(self):
         """Queue a recomputation of the current company's value tiers (the
         scheduled action runs it in the background). Offboarding managers."""
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("Only offboarding managers can recompute value tiers.")
-            )
+        require_group(
+            self.env,
+            MANAGER_GROUP,
+            self.env._("Only offboarding managers can recompute value tiers."),
+        )
         company = self.env.company
         company.sudo()._offboarding_set_tier_cursor(0, False)
         self.env.execute_query(

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -10,7 +10,7 @@ from ..const import (
     TIERS,
     USER_GROUP,
 )
-from ..tools.guard import MERGE_KEY, is_internal
+from ..tools.guard import MERGE_KEY, is_internal, require_group
 
 # Offboarding fields Odoo's partner merge copies between the merged contacts:
 # the destination keeps its own (see _offboarding_check_mergeable).
@@ -104,7 +104,7 @@ class ResPartner(models.Model):
     offboarding_rule_match_id = fields.Many2one(
         "customer.offboarding.rule",
         string="Matched by Offboarding Rule",
-        compute="_compute_offboarding_rule_match_id",
+        compute="_compute_offboarding_search_only",
         search="_search_offboarding_rule_match_id",
         groups=USER_GROUP,
         help="Search only: the customers a rule would act on today.",
@@ -113,7 +113,7 @@ class ResPartner(models.Model):
     offboarding_preview_id = fields.Many2one(
         "customer.offboarding.preview",
         string="In Offboarding Preview",
-        compute="_compute_offboarding_rule_match_id",
+        compute="_compute_offboarding_search_only",
         search="_search_offboarding_preview_id",
         groups=MANAGER_GROUP,
         help="Search only: the customers a rule preview found.",
@@ -178,7 +178,8 @@ class ResPartner(models.Model):
         )
         return [("id", "in", ids)]
 
-    def _compute_offboarding_rule_match_id(self):
+    def _compute_offboarding_search_only(self):
+        """The rule-match and preview fields are for searching only: no value."""
         self.offboarding_rule_match_id = False
         self.offboarding_preview_id = False
 
@@ -326,10 +327,10 @@ class ResPartner(models.Model):
         return vals
 
     def _offboarding_check_tier_override_rights(self):
-        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
-            return
-        raise AccessError(
-            self.env._("Only offboarding managers can set a customer's value tier.")
+        require_group(
+            self.env,
+            MANAGER_GROUP,
+            self.env._("Only offboarding managers can set a customer's value tier."),
         )
 
     def _offboarding_protected_message(self):

@@ -83,3 +83,11 @@ def check_company_move(records, vals):
         raise AccessError(
             env._("You cannot move a record into a company that is not yours.")
         )
+
+
+def require_group(env, group, message):
+    """Raise ``AccessError(message)`` unless the user has ``group`` (the
+    superuser, i.e. the addon's own code after its checks, always has)."""
+    if env.su or env.user.has_group(group):
+        return
+    raise AccessError(message)

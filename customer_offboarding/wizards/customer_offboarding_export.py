@@ -3,10 +3,11 @@ import base64
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import MANAGER_GROUP
+from ..tools.guard import require_group
 from ..tools.xlsx import DATE, DATETIME, MONEY, TEXT, write_workbook
 
 MAX_ROWS = 100000
@@ -23,10 +24,11 @@ class CustomerOffboardingExport(models.TransientModel):
 
     @api.model
     def _check_manager(self):
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("Only offboarding managers can export offboarding data.")
-            )
+        require_group(
+            self.env,
+            MANAGER_GROUP,
+            self.env._("Only offboarding managers can export offboarding data."),
+        )
 
     @api.model
     def action_export_partners(self, partner_ids):
