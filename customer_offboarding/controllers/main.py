@@ -18,6 +18,7 @@ RATE_LIMIT_PER_ADDRESS = 120
 RATE_WINDOW = 600  # seconds
 
 rate_limiter = RateLimiter(RATE_WINDOW)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Odoo's own frame protection (as /web/login sends it): the page's one-click
 # forms cannot be clicked through another site's frame.
@@ -102,15 +103,19 @@ class CustomerOffboardingPortal(http.Controller):
         sitemap=False,
     )
     def export(self, token, **kwargs):
+        """The customer's data: a spreadsheet, or with ``?format=json`` the same
+        data machine-readable."""
         case = self._get_case("export", token)
-        content, filename = case._offboarding_export_xlsx()
+        if kwargs.get("format") == "json":
+            content, filename = case._offboarding_export_json()
+            content_type = "application/json; charset=utf-8"
+        else:
+            content, filename = case._offboarding_export_xlsx()
+            content_type = XLSX_TYPE
         return request.make_response(
             content,
             headers=[
-                (
-                    "Content-Type",
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
+                ("Content-Type", content_type),
                 ("Content-Disposition", http.content_disposition(filename)),
                 *PAGE_HEADERS,
             ],

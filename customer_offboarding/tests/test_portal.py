@@ -1,6 +1,8 @@
 """The customer's page over HTTP: signed links, GET never mutates, POST + CSRF."""
 
+import datetime
 import io
+import json
 import re
 from datetime import timedelta
 from unittest.mock import patch
@@ -111,6 +113,7 @@ class TestCustomerPage(HttpCase):
             f"/offboarding/view/{wrong_partner}",
             f"/offboarding/view/{export_token}",  # another purpose
             f"/offboarding/export/{token}",
+            f"/offboarding/export/{token}?format=json",
         ]
         with mute_logger("odoo.http"):
             for bad in urls:
@@ -215,6 +218,46 @@ class TestCustomerPage(HttpCase):
         bodies = [row[3] for row in messages[1:]]
         self.assertIn("Our order of last spring", bodies)
         self.assertNotIn("Internal: they pay late", bodies, "internal notes stay")
+
+    def test_download_my_data_as_json_holds_the_same_data(self):
+        """The JSON file holds the spreadsheet's sheets, columns and rows,
+        machine-readable, with the name and version of its format."""
+        url = self.case._get_portal_url("export")
+        response = self._get(url + "?format=json")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("application/json", response.headers["Content-Type"])
+        self.assertIn(".json", response.headers["Content-Disposition"])
+        document = json.loads(response.content)
+        self.assertEqual(
+            (document["schema"], document["schema_version"]),
+            ("customer_offboarding.data_export", 1),
+        )
+        book = openpyxl.load_workbook(io.BytesIO(self._get(url).content))
+        sheets = {sheet["name"]: sheet for sheet in document["sheets"]}
+        self.assertEqual(list(sheets), book.sheetnames[1:])
+        for name, sheet in sheets.items():
+            rows = list(book[name].iter_rows(values_only=True))
+            self.assertEqual(
+                tuple(column["name"] for column in sheet["columns"]), rows[0], name
+            )
+            self.assertEqual(
+                [tuple(row.values()) for row in sheet["rows"]],
+                [tuple(_json_cell(cell) for cell in row) for row in rows[1:]],
+                name,
+            )
+        details = sheets["Contact Details"]["rows"][0]
+        self.assertEqual(
+            (details["Name"], details["Email"]),
+            ("Page Customer Ltd", "page@customer.example.com"),
+        )
+        about = {line["label"]: line["value"] for line in document["about"]}
+        self.assertEqual(about["Customer"], "Page Customer Ltd")
+        self.assertEqual(
+            about["Data disposal date"], fields.Date.to_string(self.case.disposal_date)
+        )
+        bodies = [row["Message"] for row in sheets["Messages"]["rows"]]
+        self.assertIn("Our order of last spring", bodies)
+        self.assertNotIn("Internal: they pay late", bodies)
 
     def test_requests_are_rate_limited_per_token(self):
         url = self.case._get_portal_url("export")
@@ -489,3 +532,14 @@ class TestCustomerPage(HttpCase):
             for row in book["About this file"].iter_rows(values_only=True)
         }
         self.assertIn("Only the first 1 are included", cover["Messages"])
+
+
+def _json_cell(value):
+    """A spreadsheet cell as the JSON file writes it."""
+    if isinstance(value, datetime.datetime):
+        # Spreadsheets keep times as fractions of a day: back to the second.
+        value += datetime.timedelta(microseconds=500000)
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
