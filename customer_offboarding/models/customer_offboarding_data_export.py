@@ -313,5 +313,5 @@ def _json_value(kind, value):
     if kind == DATE:
         return fields.Date.to_string(fields.Date.to_date(value))
     if kind == DATETIME:
-        return fields.Datetime.to_datetime(value).isoformat()
+        return fields.Datetime.to_datetime(value).replace(microsecond=0).isoformat()
     return str(value)
