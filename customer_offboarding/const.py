@@ -37,7 +37,8 @@ REASON_KEPT = "kept"  # the case's reason is kept; a case it opens needs one
 REASON_KEPT_OR_OTHER = "kept_or_other"  # kept; a case it opens gets "Other"
 
 
-@dataclass(frozen=True)
+# eq=False: compared and hashed by identity (a lazy label cannot be hashed).
+@dataclass(frozen=True, eq=False)
 class Operation:
     """One public lifecycle move of ``res.partner`` (``offboarding_<name>``)."""
 

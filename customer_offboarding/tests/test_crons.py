@@ -101,6 +101,19 @@ class TestCrons(OffboardingCommon):
             self.assertEqual(len(progress), calls, "done for today")
         self.assertFalse(self._triggers(CRON_TIERS))
 
+    def test_every_cron_runs_as_an_offboarding_manager(self):
+        """An administrator may give the scheduled actions a scheduler user of
+        their own: an offboarding manager can run each of them."""
+        self.env.cr.execute("UPDATE res_company SET offboarding_tier_date = NULL")
+        self.env["res.company"].invalidate_model(["offboarding_tier_date"])
+        for xmlid in CRON_HOURS:
+            with self.subTest(cron=xmlid):
+                # As Odoo's scheduler runs a job: its server action, as its user.
+                self.env.ref(xmlid).ir_actions_server_id.with_user(self.manager).run()
+        self.assertEqual(
+            self.company.offboarding_tier_date, fields.Date.context_today(self.manager)
+        )
+
     def test_the_crons_start_at_different_times(self):
         """Tiers, rules and reminders do not share one scheduler pass."""
         hours = {self.env.ref(xmlid).nextcall.hour for xmlid in CRON_HOURS}
