@@ -2,7 +2,7 @@
     "name": "Customer Offboarding",
     "summary": "Retire customers responsibly: lifecycle states, rules, tiered "
     "notices, a customer page and reactivation on the native partner",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Sales/CRM",
     "website": "https://github.com/customer-offboarding/customer_offboarding",
     "author": "customer_offboarding developers",

@@ -13,10 +13,15 @@ PARTNER_STATES = [
     ("retiring", "Retiring"),
     ("retired", "Retired"),
     ("archived", "Archived"),
+    # Terminal: the customer's personal data was erased (data disposal).
+    ("anonymized", "Anonymized"),
 ]
 
-# A case mirrors its partner's state while it is open, then records how it ended.
+# A case mirrors its partner's state while it is open, then records how it
+# ended: cancelled, reactivated, or anonymized (the partner keeps that status).
 CASE_OPEN_STATES = ("at_risk", "retiring", "retired", "archived")
+# The statuses whose customers may be anonymized (data disposal).
+DISPOSABLE_STATES = ("retired", "archived")
 CASE_STATES = [state for state in PARTNER_STATES if state[0] != "active"] + [
     ("cancelled", "Cancelled"),
     ("reactivated", "Reactivated"),
@@ -117,6 +122,15 @@ OPERATIONS = {
             user_sources=("at_risk",),
             closing_state="cancelled",
         ),
+        # Data disposal: terminal, never a rule's action (the disposal cron
+        # anonymizes on the date; managers anonymize now).
+        Operation(
+            "anonymize",
+            "Anonymize Now",
+            _lt("anonymize"),
+            "anonymized",
+            DISPOSABLE_STATES,
+        ),
     )
 }
 # Every legal (from, to) pair of statuses.
@@ -167,12 +181,14 @@ STATE_CASE_DATES = {
     "retiring": ("notice_date", "end_date"),
     "retired": ("retired_date",),
     "archived": ("archived_date",),
+    "anonymized": ("anonymized_date",),
 }
 STATE_NOTICE_KINDS = {
     "at_risk": (),
     "retiring": ("retirement", "reminder"),
     "retired": ("retired",),
     "archived": (),
+    "anonymized": (),
 }
 
 

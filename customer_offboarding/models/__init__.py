@@ -6,6 +6,7 @@ from . import customer_offboarding_scope
 from . import customer_offboarding_exemptions
 from . import customer_offboarding_criteria
 from . import customer_offboarding_data_export
+from . import customer_offboarding_disposal
 from . import customer_offboarding_reason
 from . import customer_offboarding_case
 from . import customer_offboarding_event

@@ -313,6 +313,17 @@ class CustomerOffboardingArchiving(models.AbstractModel):
         user's (the status is per company, `active` is global); what
         offboarding archived (not Odoo's Archive action) needs an
         offboarding manager, as Reactivate does."""
+        anonymized = {
+            pid for (pid, _cid), state in statuses.items() if state == "anonymized"
+        }
+        if anonymized:
+            raise UserError(
+                self.env._(
+                    "Cannot unarchive %(partners)s: their personal data was "
+                    "anonymized, for good. Create a new contact instead.",
+                    partners=self._offboarding_names(self.browse(anonymized)),
+                )
+            )
         archived = defaultdict(set)
         for (pid, cid), state in statuses.items():
             if state == "archived":

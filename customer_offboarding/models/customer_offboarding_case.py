@@ -7,7 +7,14 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, hash_sign, verify_hash_signed
 
-from ..const import CASE_OPEN_STATES, CASE_STATES, PORTAL_PURPOSES, TIERS
+from ..const import (
+    CASE_OPEN_STATES,
+    CASE_STATES,
+    MANAGER_GROUP,
+    PORTAL_PURPOSES,
+    TIERS,
+)
+from ..tools.guard import require_group
 
 # Scope of the customer's signed links (HMAC keyed by the database secret).
 TOKEN_SCOPE = "customer_offboarding.case"
@@ -25,7 +32,7 @@ class CustomerOffboardingCase(models.Model):
     _order = "flag_date desc, id desc"
     _check_company_auto = True
     # Managers annotate a case; its state and dates move with its customer.
-    _offboarding_user_fields = ("note",)
+    _offboarding_user_fields = ("note", "legal_hold", "legal_hold_note")
     _offboarding_fixed_fields = ("company_id", "partner_id")
 
     partner_id = fields.Many2one(
@@ -96,6 +103,23 @@ class CustomerOffboardingCase(models.Model):
     closed_date = fields.Date(
         readonly=True,
         help="The day the case was cancelled or the customer reactivated.",
+    )
+    anonymized_date = fields.Date(
+        readonly=True,
+        help="The day the customer's personal data was anonymized.",
+    )
+    legal_hold = fields.Boolean(
+        tracking=True,
+        copy=False,
+        help="The law (a dispute, an audit, a court order) requires keeping this "
+        "customer's data: it is not anonymized, on its date or by hand, until a "
+        "manager releases the hold.",
+    )
+    legal_hold_note = fields.Text(
+        string="Legal Hold Reason",
+        tracking=True,
+        copy=False,
+        help="Why the data is held, and until when if known.",
     )
     rule_id = fields.Many2one(
         "customer.offboarding.rule",
@@ -248,6 +272,23 @@ class CustomerOffboardingCase(models.Model):
         is_open = (operator == "=") == value
         return [("state", "in" if is_open else "not in", CASE_OPEN_STATES)]
 
+    def write(self, vals):
+        if {"legal_hold", "legal_hold_note"} & set(vals):
+            require_group(
+                self.env,
+                MANAGER_GROUP,
+                self.env._(
+                    "Only offboarding managers can place or release a legal hold."
+                ),
+            )
+        return super().write(vals)
+
+    @api.model
+    def _cron_dispose(self):
+        """Scheduled action: anonymize the customers whose disposal date has
+        come (see customer.offboarding.disposal)."""
+        return self.env["customer.offboarding.disposal"].sudo()._cron_dispose()
+
     def _open_transition_wizard(self, operation):
         """Open the transition wizard for the partners of these cases."""
         return self.partner_id._offboarding_open_wizard(operation)
@@ -266,6 +307,9 @@ class CustomerOffboardingCase(models.Model):
 
     def action_cancel(self):
         return self._open_transition_wizard("cancel")
+
+    def action_anonymize(self):
+        return self._open_transition_wizard("anonymize")
 
     # ------------------------------------------------------------------
     # What notices and the customer page say
@@ -383,8 +427,10 @@ class CustomerOffboardingCase(models.Model):
             return Case
         if case.state not in LINK_STATES:
             return Case
+        today = fields.Date.context_today(case)
         try:
-            expired = case.link_expiry_date < fields.Date.context_today(case)
+            # The links and the export end with the data, on the disposal date.
+            expired = case.link_expiry_date < today or case.disposal_date <= today
         except (OverflowError, ValueError):
             expired = True
         if expired:

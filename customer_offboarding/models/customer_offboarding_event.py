@@ -15,6 +15,7 @@ ORIGINS = [
     ("rule", "Rule"),
     ("undo", "Undo of a Run"),
     ("request", "Reactivation Request"),
+    ("disposal", "Data Disposal"),
 ]
 
 

@@ -77,7 +77,13 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
         partners._offboarding_check_company(company)
         states = partners.sudo()._offboarding_read_states(company)
         partners._offboarding_check_move(transition, states)
-        partners.sudo()._offboarding_apply(states, transition)
+        if operation == "anonymize":
+            # Erased everywhere at once: every company's case closes with it.
+            self.env["customer.offboarding.disposal"].sudo()._dispose(
+                partners.ids, origin, transition.note, company
+            )
+        else:
+            partners.sudo()._offboarding_apply(states, transition)
         return True
 
     def _offboarding_checked_customers(self):
@@ -113,6 +119,8 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
         self._offboarding_check_operation_rights(transition.operation, states)
         if transition.operation == "archive":
             self.sudo()._offboarding_check_archivable(transition.company)
+        elif transition.operation == "anonymize":
+            self.sudo()._offboarding_check_disposable(transition.company)
 
     # ------------------------------------------------------------------
     # Checks
@@ -184,6 +192,50 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
                     partners=self._offboarding_names(foreign),
                 )
             )
+
+    def _offboarding_check_disposable(self, company):
+        """Nothing keeps these customers' data: no legal hold, no internal
+        user, no other company serving them or keeping their data longer."""
+        blockers = self.env["customer.offboarding.disposal"]._blockers(
+            self.ids, fields.Date.context_today(self), company
+        )
+        for kind in ("held", "user", "served", "kept"):
+            found = blockers.get(kind)
+            if not found:
+                continue
+            names = {
+                "partners": self._offboarding_names(self.browse(list(found))),
+                "companies": self._offboarding_company_names(
+                    set().union(*found.values())
+                ),
+            }
+            if kind == "held":
+                message = self.env._(
+                    "Cannot anonymize %(partners)s: their case is under legal hold "
+                    "(%(companies)s). A manager releases the hold first.",
+                    **names,
+                )
+            elif kind == "user":
+                message = self.env._(
+                    "Cannot anonymize %(partners)s: an internal user is linked to "
+                    "them or to one of their contacts. Unlink the user first.",
+                    partners=names["partners"],
+                )
+            elif kind == "served":
+                message = self.env._(
+                    "Cannot anonymize %(partners)s: %(companies)s still serves them. "
+                    "A shared contact is anonymized only once every company using "
+                    "it has retired it.",
+                    **names,
+                )
+            else:
+                message = self.env._(
+                    "Cannot anonymize %(partners)s yet: %(companies)s keeps their "
+                    "data until its own disposal date. A shared contact is "
+                    "anonymized only once every company's disposal date has passed.",
+                    **names,
+                )
+            raise UserError(message)
 
     def _offboarding_check_legal(self, operation, states):
         operation = OPERATIONS[operation]
@@ -383,6 +435,8 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
                 values.update(retired_date=today, end_date=today)
             elif target == "archived":
                 values["archived_date"] = today
+            elif target == "anonymized":
+                values["anonymized_date"] = today
         values.update(write_uid=self.env.uid, write_date=fields.Datetime.now())
         return values
 

@@ -98,8 +98,10 @@ class ResCompany(models.Model):
         translate=True,
         help="What is kept and what is anonymized, as told to the customer. "
         "Leave empty for the standard wording (invoices and accounting records "
-        "kept as the law requires; name, contact details, addresses and "
-        "messages anonymized), which is translated into the customer's language.",
+        "kept as the law requires, with their tax ID and bank account; name, "
+        "contact details, addresses, notes, images, tags, other bank accounts "
+        "and messages anonymized, portal account closed), which is translated "
+        "into the customer's language.",
     )
     offboarding_link_days = fields.Integer(
         string="Customer Link Validity (days after service end)",
@@ -230,7 +232,9 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.offboarding_retention_policy or self.env._(
             "We keep the invoices and accounting records the law requires us to "
-            "keep. We anonymize your name, contact details, addresses and messages."
+            "keep, with the tax ID and bank account they show. We anonymize your "
+            "name, contact details, addresses, notes, images, tags, other bank "
+            "accounts and messages, and close your portal account."
         )
 
     def _offboarding_responsible(self):

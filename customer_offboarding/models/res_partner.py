@@ -336,7 +336,8 @@ class ResPartner(models.Model):
     def _offboarding_protected_message(self):
         return self.env._(
             "The offboarding status changes only through the offboarding actions "
-            "(Flag, Start Offboarding, Retire, Archive, Reactivate, Cancel), "
+            "(Flag, Start Offboarding, Retire, Archive, Reactivate, Cancel, "
+            "Anonymize), "
             "so that every change is recorded."
         )
 
@@ -381,6 +382,9 @@ class ResPartner(models.Model):
 
     def action_offboarding_cancel(self):
         return self._offboarding_open_wizard("cancel")
+
+    def action_offboarding_anonymize(self):
+        return self._offboarding_open_wizard("anonymize")
 
     def _offboarding_open_related(self, xmlid):
         """The action ``xmlid`` on this customer's records (current company)."""
@@ -438,6 +442,11 @@ class ResPartner(models.Model):
     def offboarding_cancel(self, note=None):
         """Call off an offboarding that has not retired the customer yet."""
         return self._offboarding_transition("cancel", note=note)
+
+    def offboarding_anonymize(self, note=None):
+        """Erase the personal data of retired or archived customers now
+        (→ anonymized, for good): an erasure request, or a manager's decision."""
+        return self._offboarding_transition("anonymize", note=note)
 
     def action_offboarding_compute_tier(self):
         """Recompute the value tier of the selected customers now."""

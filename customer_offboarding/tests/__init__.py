@@ -20,3 +20,4 @@ from . import test_security_table
 from . import test_web_client
 from . import test_journeys
 from . import test_back_office
+from . import test_disposal

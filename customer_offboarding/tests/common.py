@@ -71,7 +71,9 @@ class OffboardingCommon(TransactionCase):
             partners.offboarding_flag("inactivity")
         if state == "retiring":
             partners.offboarding_start("inactivity")
-        if state in ("retired", "archived"):
+        if state in ("retired", "archived", "anonymized"):
             partners.offboarding_retire(reason_code="low_value")
         if state == "archived":
             partners.offboarding_archive()
+        if state == "anonymized":
+            partners.offboarding_anonymize()

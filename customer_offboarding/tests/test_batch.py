@@ -10,6 +10,7 @@ SOURCE_FOR = {
     "archive": "retired",
     "reactivate": "archived",
     "cancel": "at_risk",
+    "anonymize": "archived",
 }
 
 

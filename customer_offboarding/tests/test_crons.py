@@ -39,14 +39,14 @@ class TestCrons(OffboardingCommon):
         return self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
 
     def test_ten_calls_of_every_cron_take_half_the_pass_limit(self):
-        """The call budget: the three scheduled actions, each called ten times in
+        """The call budget: the four scheduled actions, each called ten times in
         one pass, use half of limit_time_real_cron (else limit_time_real)."""
         for options, budget in (
-            ({"limit_time_real_cron": 120, "workers": 0}, 2.0),
-            ({"limit_time_real_cron": -1, "limit_time_real": 60, "workers": 0}, 1.0),
+            ({"limit_time_real_cron": 160, "workers": 0}, 2.0),
+            ({"limit_time_real_cron": -1, "limit_time_real": 80, "workers": 0}, 1.0),
             ({"limit_time_real_cron": 0, "limit_time_real": 0}, 60.0),
             # A cron worker process: its sleep (60 to 69 s) counts too.
-            ({"limit_time_real_cron": 130, "workers": 2}, 1.0),
+            ({"limit_time_real_cron": 150, "workers": 2}, 1.0),
         ):
             with self.subTest(options=options), patch.dict(config.options, options):
                 self.assertAlmostEqual(scheduler.time_budget(), budget)

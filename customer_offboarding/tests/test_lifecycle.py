@@ -20,6 +20,7 @@ DIAGRAM = {
     "archive": (("retired",), "archived"),
     "reactivate": (("retired", "archived"), "active"),
     "cancel": (("at_risk", "retiring"), "active"),
+    "anonymize": (("retired", "archived"), "anonymized"),
 }
 
 REASON_FAMILIES = {

@@ -421,6 +421,32 @@ class TestCustomerPage(HttpCase):
             )
             self.assertEqual(self._get(view).status_code, 404)
 
+    def test_the_page_and_export_work_until_the_disposal_date(self):
+        """Before the disposal date the page and both exports answer; on it
+        (whether the scheduled action ran yet or not) and after the data is
+        anonymized, every link of the customer answers 404."""
+        urls = [
+            self.case._get_portal_url("view"),
+            self.case._get_portal_url("export"),
+            self.case._get_portal_url("export") + "?format=json",
+        ]
+        self.customer.with_user(self.manager).offboarding_retire()
+        today = fields.Date.context_today(self.case)
+        self.company.offboarding_retention_days = 30
+        self.case.sudo().write({"end_date": today - timedelta(days=29)})
+        for url in urls:
+            self.assertEqual(self._get(url).status_code, 200, url)
+        self.case.sudo().write({"end_date": today - timedelta(days=30)})
+        with mute_logger("odoo.http"):
+            for url in urls:
+                self.assertEqual(self._get(url).status_code, 404, url)
+        self.env["customer.offboarding.case"]._cron_dispose()
+        self.assertEqual(self.case.state, "anonymized")
+        self.company.offboarding_retention_days = 365
+        with mute_logger("odoo.http"):
+            for url in urls:
+                self.assertEqual(self._get(url).status_code, 404, url)
+
     def test_the_export_holds_only_what_the_customer_may_see(self):
         """No internal note, nothing another company keeps (its staff's messages,
         messages on its records, its contacts), no other partner's data."""

@@ -212,6 +212,9 @@ class TestSecurityTable(OffboardingCommon):
             ("res.partner", "offboarding_cancel"): lifecycle(
                 "offboarding_cancel", [], ids=at_risk.ids, user_outcome=ALLOWED
             ),
+            ("res.partner", "offboarding_anonymize"): lifecycle(
+                "offboarding_anonymize", [], ids=self.archived.ids
+            ),
             ("res.partner", "action_offboarding_compute_tier"): (
                 (p_ids, [], {}),
                 everyone_refused(user=ALLOWED),
@@ -337,13 +340,28 @@ class TestSecurityTable(OffboardingCommon):
                 [],
             ),
         }
-        for name in ("start", "retire", "archive", "reactivate", "cancel", "flag"):
+        for name in (
+            "start",
+            "retire",
+            "archive",
+            "reactivate",
+            "cancel",
+            "flag",
+            "anonymize",
+        ):
             table[("res.partner", f"action_offboarding_{name}")] = (
                 (active.ids, [], {}),
                 harmless_for_internal(),
                 [],
             )
-        for name in ("start", "retire", "archive_partner", "reactivate", "cancel"):
+        for name in (
+            "start",
+            "retire",
+            "archive_partner",
+            "reactivate",
+            "cancel",
+            "anonymize",
+        ):
             table[("customer.offboarding.case", f"action_{name}")] = (
                 (self.case.ids, [], {}),
                 everyone_refused(user=HARMLESS),

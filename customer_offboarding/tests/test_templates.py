@@ -9,7 +9,7 @@ HEADINGS = {
     "zh_CN": ("原因", "时间", "您的数据", "替代方案", "下载我的数据"),
 }
 RETENTION = {
-    "en_US": "We anonymize your name, contact details, addresses and messages.",
+    "en_US": "We anonymize your name, contact details, addresses, notes, images, tags,",
     "zh_CN": "匿名化",
 }
 CONTACT = {"en_US": "Your contact", "zh_CN": "您的联系人"}

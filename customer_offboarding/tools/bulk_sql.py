@@ -297,6 +297,7 @@ def sync_contact_states(env, partner_ids, commercial_ids):
                      WHERE c.partner_id = p.id AND c.state IN %(open)s)
             """,
             ids=list(partner_ids),
-            open=CASE_OPEN_STATES,
+            # An anonymized customer's case is closed; the status stays.
+            open=(*CASE_OPEN_STATES, "anonymized"),
         )
     )

@@ -16,8 +16,8 @@ from odoo.tools import SQL, config
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
 # The addon's scheduled actions that work in batches (rules, tiers, reminders,
-# data disposal leaves room for a fourth).
-CRON_COUNT = 3
+# data disposal).
+CRON_COUNT = 4
 
 
 def pass_limit():

@@ -1,0 +1,617 @@
+"""Data disposal: the anonymization every notice announces, on its date."""
+
+import logging
+import time
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..const import DISPOSABLE_STATES
+from ..tools import scheduler
+from ..tools.transition import Transition
+
+_logger = logging.getLogger(__name__)
+
+# Customers anonymized in one transaction of the scheduled action (with all
+# their contacts, messages and users): a kill loses at most one batch, which
+# the next call redoes whole.
+DISPOSAL_BATCH = 1000
+
+# Columns of res.partner emptied on every anonymized partner, where the
+# installed modules store them (name, the company name and the tax ids are
+# written apart).
+PARTNER_CLEARED = (
+    "email",
+    "email_normalized",
+    "phone",
+    "mobile",
+    "phone_sanitized",
+    "street",
+    "street2",
+    "zip",
+    "city",
+    "state_id",
+    "website",
+    "comment",
+    "function",
+    "title",
+    "company_name",
+    "contact_address_complete",
+    "barcode",
+    "partner_latitude",
+    "partner_longitude",
+    "partner_gid",
+    "additional_info",
+)
+# Tax ids kept when an accounting document needs them (Invoicing bridge).
+PARTNER_TAX_IDS = ("vat", "company_registry")
+# Columns of res.users emptied on the anonymized customers' portal users.
+USER_CLEARED = ("signature", "totp_secret", "oauth_uid", "oauth_access_token")
+# Models whose chatter belongs to the customer's offboarding: their messages
+# say what the customer was told and wrote.
+OFFBOARDING_THREADS = (
+    ("customer.offboarding.case", "cases"),
+    ("customer.offboarding.notice", "notices"),
+    ("customer.reactivation.request", "requests"),
+)
+
+
+class CustomerOffboardingDisposal(models.AbstractModel):
+    """Anonymize customers: which are due, what keeps one, and the erasure.
+
+    The erasure is a fixed number of set-based statements per batch of
+    customers, whatever its size, in the caller's transaction: a customer is
+    erased whole or not at all. Bridges add what their apps hold (the tax
+    ids and bank accounts accounting needs, mailing contacts, leads) by
+    extending ``_erase_related`` and the ``_kept_*`` hooks.
+    """
+
+    _name = "customer.offboarding.disposal"
+    _description = "Customer Offboarding Data Disposal"
+
+    # ------------------------------------------------------------------
+    # Who is due, and what keeps a customer
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _service_end_sql(self, alias):
+        """The service end of the case ``alias`` (as its disposal date reads it)."""
+        return SQL(
+            "COALESCE(%(a)s.end_date, %(a)s.retired_date, %(a)s.archived_date)",
+            a=SQL.identifier(alias),
+        )
+
+    @api.model
+    def _blockers_sql(self, partners, today, company=None):
+        """(partner id, kind, company id) of what keeps the customers of
+        ``partners`` (SQL of partner ids) from being anonymized on ``today``:
+
+        - ``held``: a case of theirs under legal hold;
+        - ``kept``: a company keeps their data until its disposal date, which
+          has not come (``company``'s date does not count: a manager
+          anonymizes now there);
+        - ``served``: a company still serves them (shared contacts: every
+          active company; a company's own contact: that company);
+        - ``user``: an internal user is linked to them or a contact of theirs.
+        """
+        return SQL(
+            """
+            SELECT o.partner_id,
+                   CASE WHEN o.legal_hold IS TRUE THEN 'held' ELSE 'kept' END,
+                   o.company_id
+              FROM customer_offboarding_case o
+              JOIN res_company oc ON oc.id = o.company_id
+             WHERE o.partner_id IN (%(partners)s)
+               AND o.state IN %(disposable)s
+               AND (o.legal_hold IS TRUE
+                    OR (o.company_id IS DISTINCT FROM %(company)s
+                        AND COALESCE(%(end)s, %(today)s)
+                            + oc.offboarding_retention_days > %(today)s))
+            UNION ALL
+            SELECT p.id, 'served', sc.id
+              FROM res_partner p
+              JOIN res_company sc
+                ON sc.active AND (p.company_id IS NULL OR p.company_id = sc.id)
+             WHERE p.id IN (%(partners)s)
+               AND COALESCE(p.offboarding_state->>sc.id::text, 'active')
+                   NOT IN ('retired', 'archived', 'anonymized')
+            UNION ALL
+            SELECT f.commercial_partner_id, 'user', NULL
+              FROM res_users u
+              JOIN res_partner f ON f.id = u.partner_id
+             WHERE f.commercial_partner_id IN (%(partners)s)
+               AND NOT u.share
+            """,
+            partners=partners,
+            disposable=DISPOSABLE_STATES,
+            company=company.id if company else None,
+            end=self._service_end_sql("o"),
+            today=today,
+        )
+
+    @api.model
+    def _due_ids(self, today, partner_ids=None):
+        """Ids, in order, of the customers whose data is due for disposal on
+        ``today``: a case retired or archived past its disposal date (service
+        end + the company's retention), and nothing keeping them."""
+        self.env.flush_all()
+        candidates = SQL(
+            """
+            SELECT c.partner_id
+              FROM customer_offboarding_case c
+              JOIN res_company co ON co.id = c.company_id
+             WHERE c.state IN %(disposable)s
+               AND c.legal_hold IS NOT TRUE
+               AND COALESCE(%(end)s, %(today)s)
+                   + co.offboarding_retention_days <= %(today)s
+               AND (%(ids)s::int[] IS NULL OR c.partner_id = ANY(%(ids)s::int[]))
+            """,
+            disposable=DISPOSABLE_STATES,
+            end=self._service_end_sql("c"),
+            today=today,
+            ids=list(partner_ids) if partner_ids is not None else None,
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH candidates AS MATERIALIZED (%(candidates)s)
+                SELECT DISTINCT partner_id FROM candidates
+                 WHERE partner_id NOT IN (
+                        SELECT b.partner_id
+                          FROM (%(blockers)s) AS b(partner_id, kind, company_id))
+                 ORDER BY partner_id
+                """,
+                candidates=candidates,
+                blockers=self._blockers_sql(
+                    SQL("SELECT partner_id FROM candidates"), today
+                ),
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _blockers(self, partner_ids, today, company=None):
+        """{kind: {partner_id: {company ids}}} of what keeps ``partner_ids``."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            self._blockers_sql(
+                SQL("SELECT unnest(%s::int[])", partner_ids), today, company
+            )
+        )
+        found = {}
+        for partner_id, kind, company_id in rows:
+            companies = found.setdefault(kind, {}).setdefault(partner_id, set())
+            if company_id:
+                companies.add(company_id)
+        return found
+
+    # ------------------------------------------------------------------
+    # Anonymizing (no rights checked: the callers did)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _dispose(self, partner_ids, origin, note=False, company=None):
+        """Anonymize the customers ``partner_ids`` that nothing keeps: erase
+        their personal data, then close their retired or archived cases in
+        every company as anonymized, with one ledger event per customer and
+        company. Returns the ids anonymized.
+
+        ``company`` is the company a manager anonymizes in now (its disposal
+        date does not count); the scheduled action passes none.
+        """
+        if not partner_ids:
+            return []
+        self.env.flush_all()
+        # Locked as a lifecycle move locks them; checked again under the lock.
+        self.env.execute_query(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id "
+                "FOR NO KEY UPDATE",
+                list(partner_ids),
+            )
+        )
+        today = fields.Date.context_today(self)
+        blocked = set().union(
+            *(
+                kind.keys()
+                for kind in self._blockers(partner_ids, today, company).values()
+            )
+        )
+        ids = [pid for pid in partner_ids if pid not in blocked]
+        if not ids:
+            return []
+        by_company = self._disposable_cases(ids)
+        self._erase(ids)
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        Notice = self.env["customer.offboarding.notice"].sudo()
+        Case = self.env["customer.offboarding.case"].sudo()
+        for company_id, (pids, case_ids) in sorted(by_company.items()):
+            move_company = self.env["res.company"].sudo().browse(company_id)
+            partners = Partner.browse(pids).with_company(move_company)
+            partners._offboarding_apply(
+                partners._offboarding_read_states(move_company),
+                Transition(
+                    "anonymize", move_company, note=note or False, origin=origin
+                ),
+            )
+            # What was not sent yet goes nowhere now.
+            Notice._cancel_pending(Case.browse(case_ids))
+        return ids
+
+    @api.model
+    def _disposable_cases(self, partner_ids):
+        """{company_id: (partner ids, case ids)} of the retired or archived
+        cases of ``partner_ids``."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT company_id, array_agg(partner_id ORDER BY partner_id),
+                       array_agg(id ORDER BY partner_id)
+                  FROM customer_offboarding_case
+                 WHERE partner_id = ANY(%s) AND state IN %s
+                 GROUP BY company_id
+                """,
+                list(partner_ids),
+                DISPOSABLE_STATES,
+            )
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    # ------------------------------------------------------------------
+    # The erasure
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _erase(self, partner_ids):
+        """Erase the personal data of the customers ``partner_ids`` and of all
+        their contacts, archived ones included; keep the records and their
+        ids (invoices, orders and payments still point at them), posted
+        accounting documents, the cases and the ledger."""
+        self.env.flush_all()
+        scope = self._erase_scope(partner_ids)
+        self._erase_related(scope)
+        self._erase_messages(scope)
+        self._erase_users(scope)
+        self._erase_banks(scope)
+        self._erase_partners(scope)
+        self.env.invalidate_all()
+
+    @api.model
+    def _erase_scope(self, partner_ids):
+        """What the erasure of ``partner_ids`` reaches: the customers, every
+        contact of theirs, their emails, portal users and offboarding records."""
+        family = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id, p.email_normalized
+                  FROM unnest(%s::int[]) AS c(id)
+                  JOIN res_partner p ON p.commercial_partner_id = c.id
+                """,
+                list(partner_ids),
+            )
+        )
+        scope = {
+            "customers": list(partner_ids),
+            "family": [row[0] for row in family],
+            "emails": sorted({row[1] for row in family if row[1]}),
+        }
+        scope["users"] = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM res_users WHERE partner_id = ANY(%s)",
+                    scope["family"],
+                )
+            )
+        ]
+        scope["cases"] = self._query_ids(
+            SQL(
+                "SELECT id FROM customer_offboarding_case WHERE partner_id = ANY(%s)",
+                scope["customers"],
+            )
+        )
+        for table, key in (
+            ("customer_offboarding_notice", "notices"),
+            ("customer_reactivation_request", "requests"),
+        ):
+            scope[key] = self._query_ids(
+                SQL(
+                    "SELECT id FROM %s WHERE case_id = ANY(%s)",
+                    SQL.identifier(table),
+                    scope["cases"],
+                )
+            )
+        return scope
+
+    @api.model
+    def _query_ids(self, query):
+        return [row[0] for row in self.env.execute_query(query)]
+
+    @api.model
+    def _erase_related(self, scope):
+        """Erase what the customer's offboarding records hold of them: the
+        messages of their reactivation requests and the case notes. Bridges
+        add their apps' copies (mailing contacts, leads) here."""
+        self.env.execute_query(
+            SQL(
+                "UPDATE customer_reactivation_request SET message = NULL "
+                "WHERE id = ANY(%s) AND message IS NOT NULL",
+                scope["requests"],
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                "UPDATE customer_offboarding_case SET note = NULL "
+                "WHERE id = ANY(%s) AND note IS NOT NULL",
+                scope["cases"],
+            )
+        )
+        # Their planned activities on them (calls, reminders) go with them.
+        self.env.execute_query(
+            SQL(
+                "DELETE FROM mail_activity WHERE res_model = 'res.partner' "
+                "AND res_id = ANY(%s)",
+                scope["family"],
+            )
+        )
+
+    @api.model
+    def _message_ids(self, scope):
+        """The messages erased: on the partners, written by them, and on the
+        customer's offboarding records (what they were told and wrote)."""
+        threads = SQL(" UNION ").join(
+            SQL(
+                "SELECT id FROM mail_message WHERE model = %s AND res_id = ANY(%s)",
+                model,
+                scope[key],
+            )
+            for model, key in (("res.partner", "family"), *OFFBOARDING_THREADS)
+        )
+        return self._query_ids(
+            SQL(
+                "%s UNION SELECT id FROM mail_message WHERE author_id = ANY(%s)",
+                threads,
+                scope["family"],
+            )
+        )
+
+    @api.model
+    def _erase_messages(self, scope):
+        """Empty the messages' bodies, senders and tracked values, their
+        emails' contents and addresses, and delete their attachments and the
+        partners' own (images, documents)."""
+        messages = self._message_ids(scope)
+        scope["messages"] = messages
+        message_columns = [
+            name
+            for name in (
+                "subject",
+                "email_from",
+                "reply_to",
+                "record_name",
+                "incoming_email_to",
+                "incoming_email_cc",
+            )
+            if self._has_column("mail.message", name)
+        ]
+        self.env.execute_query(
+            SQL(
+                "UPDATE mail_message SET body = '', %s WHERE id = ANY(%s)",
+                SQL(", ").join(
+                    SQL("%s = NULL", SQL.identifier(name)) for name in message_columns
+                ),
+                messages,
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                "DELETE FROM mail_tracking_value WHERE mail_message_id = ANY(%s)",
+                messages,
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                "DELETE FROM mail_message_reaction WHERE message_id = ANY(%s) "
+                "OR partner_id = ANY(%s)",
+                messages,
+                scope["family"],
+            )
+        )
+        # Emails of these messages, and every email addressed to them: no
+        # content, no address; those not sent yet are cancelled.
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE mail_mail m
+                   SET body_html = NULL, email_to = NULL, email_cc = NULL,
+                       headers = NULL, failure_reason = NULL,
+                       state = CASE WHEN m.state = 'outgoing' THEN 'cancel'
+                                    ELSE m.state END
+                 WHERE m.mail_message_id = ANY(%(messages)s)
+                    OR m.id IN (SELECT mail_mail_id FROM mail_mail_res_partner_rel
+                                 WHERE res_partner_id = ANY(%(family)s))
+                """,
+                messages=messages,
+                family=scope["family"],
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE mail_notification SET failure_reason = NULL
+                 WHERE failure_reason IS NOT NULL
+                   AND (mail_message_id = ANY(%s) OR res_partner_id = ANY(%s))
+                """,
+                messages,
+                scope["family"],
+            )
+        )
+        attachments = self._query_ids(
+            SQL(
+                """
+                SELECT id FROM ir_attachment
+                 WHERE res_model = 'res.partner' AND res_id = ANY(%s)
+                 UNION
+                SELECT attachment_id FROM message_attachment_rel
+                 WHERE message_id = ANY(%s)
+                """,
+                scope["family"],
+                messages,
+            )
+        )
+        if attachments:
+            self.env["ir.attachment"].sudo().browse(attachments).unlink()
+
+    @api.model
+    def _erase_users(self, scope):
+        """Close the portal users of the anonymized partners: login and
+        password cleared, archived, their API keys and devices removed (their
+        name is their partner's, erased with it)."""
+        users = scope["users"]
+        if not users:
+            return
+        cleared = [name for name in USER_CLEARED if self._has_column("res.users", name)]
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_users
+                   SET login = '__anonymized_user_' || id, password = NULL,
+                       active = FALSE %s
+                 WHERE id = ANY(%s)
+                """,
+                SQL("").join(SQL(", %s = NULL", SQL.identifier(n)) for n in cleared),
+                users,
+            )
+        )
+        for table in ("res_users_apikeys", "res_device_log"):
+            if self._has_table(table):
+                self.env.execute_query(
+                    SQL(
+                        "DELETE FROM %s WHERE user_id = ANY(%s)",
+                        SQL.identifier(table),
+                        users,
+                    )
+                )
+
+    @api.model
+    def _erase_banks(self, scope):
+        """Delete the partners' bank accounts no document uses."""
+        banks = self._query_ids(
+            SQL(
+                """
+                SELECT id FROM res_partner_bank
+                 WHERE partner_id = ANY(%s)
+                EXCEPT (%s)
+                """,
+                scope["family"],
+                self._kept_banks_sql(scope),
+            )
+        )
+        if banks:
+            self.env["res.partner.bank"].sudo().browse(banks).unlink()
+
+    @api.model
+    def _kept_banks_sql(self, scope):
+        """SQL of the bank account ids of the partners a document uses (kept);
+        the Invoicing bridge keeps those of its entries and payments."""
+        return SQL("SELECT NULL::int WHERE FALSE")
+
+    @api.model
+    def _kept_tax_ids_sql(self, scope):
+        """SQL of the customer ids whose tax ids (VAT, company id) a posted
+        accounting document needs (kept); the Invoicing bridge fills it."""
+        return SQL("SELECT NULL::int WHERE FALSE")
+
+    @api.model
+    def _anonymized_label(self):
+        """The neutral name of an anonymized partner (its id follows)."""
+        return self.env._("Anonymized")
+
+    @api.model
+    def _erase_partners(self, scope):
+        """The partners keep their id, company, parent, salesperson, language
+        and country; their name becomes a neutral label with their id, and
+        they are archived."""
+        label = SQL("%s || ' #' || res_partner.id", self._anonymized_label())
+        assignments = [
+            SQL("name = %s", label),
+            SQL("complete_name = %s", label),
+            SQL(
+                "commercial_company_name = CASE WHEN commercial_company_name IS NULL "
+                "THEN NULL ELSE %s || ' #' || commercial_partner_id END",
+                self._anonymized_label(),
+            ),
+            SQL("active = FALSE"),
+            SQL("message_bounce = 0"),
+        ]
+        assignments += [
+            SQL("%s = NULL", SQL.identifier(name))
+            for name in PARTNER_CLEARED
+            if self._has_column("res.partner", name)
+        ]
+        assignments += [
+            SQL(
+                "%(col)s = CASE WHEN commercial_partner_id IN (%(kept)s) "
+                "THEN %(col)s ELSE NULL END",
+                col=SQL.identifier(name),
+                kept=self._kept_tax_ids_sql(scope),
+            )
+            for name in PARTNER_TAX_IDS
+            if self._has_column("res.partner", name)
+        ]
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner SET %s WHERE id = ANY(%s)",
+                SQL(", ").join(assignments),
+                scope["family"],
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                "DELETE FROM res_partner_res_partner_category_rel "
+                "WHERE partner_id = ANY(%s)",
+                scope["family"],
+            )
+        )
+
+    @api.model
+    def _has_column(self, model, name):
+        field = self.env[model]._fields.get(name)
+        return bool(field and field.store and field.column_type)
+
+    @api.model
+    def _has_table(self, table):
+        rows = self.env.execute_query(SQL("SELECT to_regclass(%s)", table))
+        return bool(rows[0][0])
+
+    # ------------------------------------------------------------------
+    # Scheduled action
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_dispose(self):
+        """Anonymize every customer due, in batches of DISPOSAL_BATCH, one
+        transaction each, within the call's time budget (the scheduler calls
+        again while customers remain). What is due is read again at every
+        call: a killed call resumes with what is left, and a customer done
+        is never due again."""
+        stop_at = scheduler.deadline(
+            self.env, "customer_offboarding.ir_cron_dispose_data"
+        )
+        if stop_at is None:
+            return
+        due = self._due_ids(fields.Date.context_today(self))
+        done = 0
+        for start in range(0, len(due), DISPOSAL_BATCH):
+            started = time.monotonic()
+            batch = due[start : start + DISPOSAL_BATCH]
+            self._dispose(batch, "disposal")
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
+            if scheduler.can_commit(self.env):
+                # One transaction per batch: a kill keeps the batches done.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if done < len(due) and scheduler.past(stop_at, time.monotonic() - started):
+                return
+        if due:
+            _logger.info("Offboarding data disposal: %s customers anonymized.", done)
