@@ -2,7 +2,7 @@
     "name": "Customer Offboarding - Invoicing Signals",
     "summary": "Offboarding rules on invoices: low value, declining purchases, "
     "high cost to serve, invoice inactivity and unpaid-invoice exemption",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/customer-offboarding/customer_offboarding",
     "author": "customer_offboarding developers",

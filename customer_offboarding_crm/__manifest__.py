@@ -2,7 +2,7 @@
     "name": "Customer Offboarding - CRM Signals",
     "summary": "Opportunities count as activity in offboarding rules, and "
     "customers with open opportunities are exempted",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/customer-offboarding/customer_offboarding",
     "author": "customer_offboarding developers",

@@ -2,7 +2,7 @@
     "name": "Customer Offboarding - Email Marketing Signals",
     "summary": "Mailing traces count for No Response and mailing-list opt-outs "
     "for Unsubscribed in offboarding rules",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/customer-offboarding/customer_offboarding",
     "author": "customer_offboarding developers",

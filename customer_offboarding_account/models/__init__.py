@@ -5,3 +5,4 @@ from . import customer_offboarding_data_export
 from . import customer_offboarding_exemptions
 from . import customer_offboarding_rule
 from . import customer_offboarding_tier
+from . import customer_offboarding_disposal

@@ -1,1 +1,2 @@
 from . import test_crm_signals
+from . import test_disposal

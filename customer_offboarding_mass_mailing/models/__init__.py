@@ -1,1 +1,2 @@
 from . import customer_offboarding_criteria
+from . import customer_offboarding_disposal
