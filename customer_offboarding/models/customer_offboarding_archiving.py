@@ -102,7 +102,7 @@ class CustomerOffboardingArchiving(models.AbstractModel):
                   JOIN res_company c ON c.id != %(company)s AND c.active
                  WHERE p.id = ANY(%(ids)s)
                    AND COALESCE(p.offboarding_state->>c.id::text, 'active')
-                       NOT IN ('retired', 'archived')
+                       NOT IN ('retired', 'archived', 'anonymized')
                 """,
                 company=company.id,
                 ids=shared.ids,

@@ -116,7 +116,7 @@ class CustomerOffboardingExemptions(models.AbstractModel):
              WHERE p.id IN (SELECT id FROM candidates)
                AND p.company_id IS NULL
                AND COALESCE(p.offboarding_state->>c.id::text, 'active')
-                   NOT IN ('retired', 'archived')
+                   NOT IN ('retired', 'archived', 'anonymized')
             """,
             company=self.company_id.id,
         )

@@ -10,7 +10,7 @@ HEADINGS = {
 }
 RETENTION = {
     "en_US": "We anonymize your name, contact details, addresses, notes, images, tags,",
-    "zh_CN": "匿名化",
+    "zh_CN": "地址、备注、图片、标签、其他银行账户和消息进行匿名化处理",
 }
 CONTACT = {"en_US": "Your contact", "zh_CN": "您的联系人"}
 AUTOMATED = {
