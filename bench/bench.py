@@ -54,6 +54,13 @@ def parse_args():
         "thread) and its slowest statements",
     )
     parser.add_argument(
+        "--dispose",
+        type=int,
+        default=100_000,
+        help="customers the data-disposal step anonymizes (taken from those the "
+        "engine flagged; default 100000)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=0,
@@ -638,6 +645,251 @@ class Bench:
         )
         self.log(self.tier_line)
 
+    # -- data disposal (issue #15) --------------------------------------------
+
+    def disposal_prepare(self):
+        """Untimed: --dispose of the customers the engine flagged become
+        customers of the main company retired long ago (past their disposal
+        date), with their contacts and seeded messages."""
+        with self.registry().cursor() as cr:
+            env = self.env(cr)
+            company = env.company
+            cr.execute(
+                SQL(
+                    """
+                    WITH picked AS (
+                        SELECT id FROM customer_offboarding_case
+                         WHERE company_id = %(company)s AND state = 'at_risk'
+                         ORDER BY partner_id LIMIT %(n)s)
+                    UPDATE customer_offboarding_case c
+                       SET state = 'retired', notice_date = '2000-01-01',
+                           end_date = '2000-01-01', retired_date = '2000-01-01'
+                      FROM picked WHERE c.id = picked.id
+                 RETURNING c.partner_id
+                    """,
+                    company=company.id,
+                    n=self.args.dispose,
+                )
+            )
+            self.disposal_ids = sorted(row[0] for row in cr.fetchall())
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE res_partner
+                       SET company_id = %(company)s,
+                           offboarding_state = offboarding_state
+                               || jsonb_build_object(%(key)s, 'retired')
+                     WHERE commercial_partner_id = ANY(%(ids)s)
+                    """,
+                    company=company.id,
+                    key=str(company.id),
+                    ids=self.disposal_ids,
+                )
+            )
+            self.disposal_family = cr.rowcount
+            cr.execute(
+                SQL(
+                    """
+                    SELECT count(*) FROM mail_message m
+                      JOIN res_partner p ON p.id = m.author_id
+                     WHERE p.commercial_partner_id = ANY(%s)
+                    """,
+                    self.disposal_ids,
+                )
+            )
+            self.disposal_messages = cr.fetchone()[0]
+        self.disposal_rows = []
+        self.log(
+            f"disposal: {len(self.disposal_ids):,} customers retired past their "
+            f"date ({self.disposal_family:,} partners, "
+            f"{self.disposal_messages:,} messages)"
+        )
+
+    def disposal_floor(self):
+        """(f) The same erasure written by hand: the same UPDATEs of the same
+        columns and message bodies, the cases closed and one event each, in
+        one transaction (rolled back)."""
+        from odoo.addons.customer_offboarding.models import (
+            customer_offboarding_disposal as disposal,
+        )
+
+        with self.registry().cursor() as cr:
+            env = self.env(cr)
+            Disposal = env["customer.offboarding.disposal"]
+            company = env.company
+            ids = self.disposal_ids
+            cleared = [
+                name
+                for name in disposal.PARTNER_CLEARED + disposal.PARTNER_TAX_IDS
+                if Disposal._has_column("res.partner", name)
+            ]
+            message_cleared = [
+                name
+                for name in ("subject", "email_from", "reply_to", "record_name")
+                if Disposal._has_column("mail.message", name)
+            ]
+            start_rss = reset_peak_rss()
+            t0 = time.monotonic()
+            statements = [
+                SQL(
+                    """
+                    CREATE TEMP TABLE floor_family AS
+                    SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)
+                    """,
+                    ids,
+                ),
+                SQL(
+                    """
+                    CREATE TEMP TABLE floor_message AS
+                    SELECT id FROM mail_message
+                     WHERE model = 'res.partner'
+                       AND res_id IN (SELECT id FROM floor_family)
+                     UNION
+                    SELECT id FROM mail_message
+                     WHERE author_id IN (SELECT id FROM floor_family)
+                    """
+                ),
+                SQL(
+                    """
+                    UPDATE mail_message SET body = '', %s
+                     WHERE id IN (SELECT id FROM floor_message)
+                    """,
+                    SQL(", ").join(
+                        SQL("%s = NULL", SQL.identifier(n)) for n in message_cleared
+                    ),
+                ),
+                SQL(
+                    """
+                    DELETE FROM mail_tracking_value
+                     WHERE mail_message_id IN (SELECT id FROM floor_message)
+                    """
+                ),
+                SQL(
+                    """
+                    DELETE FROM res_partner_res_partner_category_rel
+                     WHERE partner_id IN (SELECT id FROM floor_family)
+                    """
+                ),
+                SQL(
+                    """
+                    UPDATE res_partner
+                       SET name = 'Anonymized #' || id,
+                           complete_name = 'Anonymized #' || id,
+                           active = FALSE, %(cleared)s,
+                           offboarding_state = offboarding_state
+                               || jsonb_build_object(%(key)s, 'anonymized')
+                     WHERE id IN (SELECT id FROM floor_family)
+                    """,
+                    cleared=SQL(", ").join(
+                        SQL("%s = NULL", SQL.identifier(n)) for n in cleared
+                    ),
+                    key=str(company.id),
+                ),
+                SQL(
+                    """
+                    WITH closed AS (
+                        UPDATE customer_offboarding_case
+                           SET state = 'anonymized', anonymized_date = %(today)s
+                         WHERE partner_id = ANY(%(ids)s) AND company_id = %(company)s
+                           AND state = 'retired'
+                     RETURNING id, reason_id, revision)
+                    INSERT INTO customer_offboarding_event
+                           (case_id, from_state, to_state, reason_id, user_id, date,
+                            origin, revision)
+                    SELECT id, 'retired', 'anonymized', reason_id, %(uid)s, now(),
+                           'disposal', revision
+                      FROM closed
+                    """,
+                    today=fields.Date.today(),
+                    ids=ids,
+                    company=company.id,
+                    uid=env.uid,
+                ),
+            ]
+            for statement in statements:
+                cr.execute(statement)
+            seconds = time.monotonic() - t0
+            peak_rss = rss_mb()
+            cr.rollback()
+        self.disposal_rows.append(
+            (
+                "(f) SQL floor (one transaction, rolled back)",
+                seconds,
+                len(ids),
+                peak_rss,
+                len(statements),
+                seconds,
+                f"RSS at the start {start_rss:,.0f} MB",
+            )
+        )
+        self.log(f"(f) disposal floor: {seconds:.1f} s")
+
+    def disposal(self):
+        """(e) The data-disposal scheduled action, called until nothing is due."""
+        registry = self.registry()
+        with registry.cursor() as cr:
+            env = self.env(cr)
+            transactions, restore = time_transactions()
+            queries = odoo.sql_db.sql_counter
+            start_rss = reset_peak_rss()
+            t0 = time.monotonic()
+            calls = 0
+            left = SQL(
+                """
+                SELECT count(*) FROM customer_offboarding_case
+                 WHERE partner_id = ANY(%s) AND state = 'retired'
+                """,
+                self.disposal_ids,
+            )
+            while True:
+                calls += 1
+                env["customer.offboarding.case"]._cron_dispose()
+                cr.execute(left)
+                if not cr.fetchone()[0]:
+                    break
+            seconds = time.monotonic() - t0
+            peak_rss = rss_mb()
+            queries = odoo.sql_db.sql_counter - queries
+            restore()
+            cr.execute(
+                SQL(
+                    """
+                    SELECT count(*) FROM customer_offboarding_event e
+                      JOIN customer_offboarding_case c ON c.id = e.case_id
+                     WHERE c.partner_id = ANY(%s) AND e.to_state = 'anonymized'
+                    """,
+                    self.disposal_ids,
+                )
+            )
+            events = cr.fetchone()[0]
+            cr.execute(
+                SQL(
+                    """
+                    SELECT count(*) FROM res_partner
+                     WHERE commercial_partner_id = ANY(%s)
+                       AND (email IS NOT NULL OR name NOT LIKE %s)
+                    """,
+                    self.disposal_ids,
+                    env["customer.offboarding.disposal"]._anonymized_label() + " #%",
+                )
+            )
+            left_over = cr.fetchone()[0]
+        self.disposal_rows.insert(
+            0,
+            (
+                "(e) this engine (data-disposal cron)",
+                seconds,
+                events,
+                peak_rss,
+                queries,
+                max(transactions) if transactions else seconds,
+                f"{calls} cron call(s), {len(transactions)} transactions; "
+                f"partners not erased: {left_over}; RSS at the start "
+                f"{start_rss:,.0f} MB",
+            ),
+        )
+        self.log(f"(e) disposal: {events:,} anonymized in {seconds:.1f} s")
+
     # -- report -------------------------------------------------------------
 
     def report(self):
@@ -686,6 +938,31 @@ class Bench:
             f"moved: engine {self.engine_moved:,}, floor {self.floor_moved:,} "
             "(the engine applies exemptions; the floor does not)"
         )
+        self.report_disposal()
+
+    def report_disposal(self):
+        print()
+        print(
+            f"data disposal — {len(self.disposal_ids):,} retired customers past "
+            f"their disposal date ({self.disposal_family:,} partners with their "
+            f"contacts, {self.disposal_messages:,} messages)"
+        )
+        print()
+        print(
+            "| approach | wall time (s) | customers/s | anonymized | peak RSS (MB) "
+            "| queries | longest transaction (s) | note |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for name, seconds, done, rss, queries, longest, note in self.disposal_rows:
+            print(
+                f"| {name} | {seconds:,.1f} | {done / seconds:,.0f} | {done:,} | "
+                f"{'' if rss is None else f'{rss:,.0f}'} | "
+                f"{'' if queries is None else f'{queries:,.0f}'} | "
+                f"{longest:,.1f} | {note} |"
+            )
+        times = {row[0][:3]: row[1] for row in self.disposal_rows}
+        print()
+        print(f"(e)/(f) = {times['(e)'] / times['(f)']:.2f}   (target ≤ 3)")
 
 
 QUERY_TIMES = {}
@@ -868,6 +1145,10 @@ def main():
     bench.seed()
     bench.install()
     for step in (bench.floor, bench.naive, bench.automation, bench.engine, bench.tiers):
+        bench.settle()
+        step()
+    bench.disposal_prepare()
+    for step in (bench.disposal_floor, bench.disposal):
         bench.settle()
         step()
     bench.report()
