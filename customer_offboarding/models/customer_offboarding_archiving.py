@@ -219,6 +219,9 @@ class CustomerOffboardingArchiving(models.AbstractModel):
         event. Both directions check the caller's offboarding rights first
         and are logged as events with their own origin.
         """
+        if active:
+            # Contacts too: an anonymized customer's contacts were erased with it.
+            self._offboarding_check_not_anonymized()
         partners = self.filtered(lambda p: p.commercial_partner_id == p)
         if not partners:
             return
@@ -313,17 +316,6 @@ class CustomerOffboardingArchiving(models.AbstractModel):
         user's (the status is per company, `active` is global); what
         offboarding archived (not Odoo's Archive action) needs an
         offboarding manager, as Reactivate does."""
-        anonymized = {
-            pid for (pid, _cid), state in statuses.items() if state == "anonymized"
-        }
-        if anonymized:
-            raise UserError(
-                self.env._(
-                    "Cannot unarchive %(partners)s: their personal data was "
-                    "anonymized, for good. Create a new contact instead.",
-                    partners=self._offboarding_names(self.browse(anonymized)),
-                )
-            )
         archived = defaultdict(set)
         for (pid, cid), state in statuses.items():
             if state == "archived":
@@ -345,6 +337,22 @@ class CustomerOffboardingArchiving(models.AbstractModel):
                     origin="odoo_archive",
                     notify=False,
                 ),
+            )
+
+    def _offboarding_check_not_anonymized(self):
+        """Nothing brings an anonymized customer or contact back."""
+        anonymized = {
+            pid
+            for (pid, _cid), state in self._offboarding_statuses().items()
+            if state == "anonymized"
+        }
+        if anonymized:
+            raise UserError(
+                self.env._(
+                    "Cannot unarchive %(partners)s: their personal data was "
+                    "anonymized, for good. Create a new contact instead.",
+                    partners=self._offboarding_names(self.browse(anonymized)),
+                )
             )
 
     def _offboarding_check_unarchive_rights(self, archived):

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, hash_sign, verify_hash_signed
 
 from ..const import (
@@ -281,6 +282,16 @@ class CustomerOffboardingCase(models.Model):
                     "Only offboarding managers can place or release a legal hold."
                 ),
             )
+            closed = self.filtered(lambda case: not case.is_open)
+            if vals.get("legal_hold") and closed:
+                raise UserError(
+                    self.env._(
+                        "A legal hold is placed on an open case: %(cases)s is "
+                        "closed (a reactivated customer's new case takes the "
+                        "hold; an anonymized customer's data is gone).",
+                        cases=", ".join(closed[:5].mapped("display_name")),
+                    )
+                )
         return super().write(vals)
 
     @api.model

@@ -42,6 +42,11 @@ PARTNER_CLEARED = (
     "partner_longitude",
     "partner_gid",
     "additional_info",
+    # Warnings on invoices and orders (with Invoicing, Sales): notes too.
+    "invoice_warn_msg",
+    "sale_warn_msg",
+    "purchase_warn_msg",
+    "picking_warn_msg",
 )
 # Tax ids kept when an accounting document needs them (Invoicing bridge).
 PARTNER_TAX_IDS = ("vat", "company_registry")
@@ -86,7 +91,8 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         """(partner id, kind, company id) of what keeps the customers of
         ``partners`` (SQL of partner ids) from being anonymized on ``today``:
 
-        - ``held``: a case of theirs under legal hold;
+        - ``held``: a case of theirs under legal hold (whatever its state: a
+          hold survives a reactivation, until a manager releases it);
         - ``kept``: a company keeps their data until its disposal date, which
           has not come (``company``'s date does not count: a manager
           anonymizes now there);
@@ -96,17 +102,18 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         """
         return SQL(
             """
-            SELECT o.partner_id,
-                   CASE WHEN o.legal_hold IS TRUE THEN 'held' ELSE 'kept' END,
-                   o.company_id
+            SELECT o.partner_id, 'held', o.company_id
+              FROM customer_offboarding_case o
+             WHERE o.partner_id IN (%(partners)s) AND o.legal_hold IS TRUE
+            UNION ALL
+            SELECT o.partner_id, 'kept', o.company_id
               FROM customer_offboarding_case o
               JOIN res_company oc ON oc.id = o.company_id
              WHERE o.partner_id IN (%(partners)s)
                AND o.state IN %(disposable)s
-               AND (o.legal_hold IS TRUE
-                    OR (o.company_id IS DISTINCT FROM %(company)s
-                        AND COALESCE(%(end)s, %(today)s)
-                            + oc.offboarding_retention_days > %(today)s))
+               AND o.company_id IS DISTINCT FROM %(company)s
+               AND COALESCE(%(end)s, %(today)s)
+                   + oc.offboarding_retention_days > %(today)s
             UNION ALL
             SELECT p.id, 'served', sc.id
               FROM res_partner p
@@ -140,6 +147,10 @@ class CustomerOffboardingDisposal(models.AbstractModel):
             SELECT c.partner_id
               FROM customer_offboarding_case c
               JOIN res_company co ON co.id = c.company_id
+              -- A customer since given a parent company is its parent's
+              -- contact now: its parent's offboarding decides.
+              JOIN res_partner p ON p.id = c.partner_id
+                               AND p.commercial_partner_id = p.id
              WHERE c.state IN %(disposable)s
                AND c.legal_hold IS NOT TRUE
                AND COALESCE(%(end)s, %(today)s)
@@ -210,14 +221,27 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                 list(partner_ids),
             )
         )
-        today = fields.Date.context_today(self)
+        # The server's date (UTC), as the scheduled action's: no context
+        # (its ``tz``) moves a disposal date.
+        today = fields.Date.today()
+        self._lock_cases(partner_ids)
         blocked = set().union(
             *(
                 kind.keys()
                 for kind in self._blockers(partner_ids, today, company).values()
             )
         )
-        ids = [pid for pid in partner_ids if pid not in blocked]
+        commercial = {
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM res_partner WHERE id = ANY(%s) "
+                    "AND commercial_partner_id = id",
+                    list(partner_ids),
+                )
+            )
+        }
+        ids = [pid for pid in partner_ids if pid not in blocked and pid in commercial]
         if not ids:
             return []
         by_company = self._disposable_cases(ids)
@@ -237,6 +261,18 @@ class CustomerOffboardingDisposal(models.AbstractModel):
             # What was not sent yet goes nowhere now.
             Notice._cancel_pending(Case.browse(case_ids))
         return ids
+
+    @api.model
+    def _lock_cases(self, partner_ids):
+        """Lock the customers' cases: a legal hold written meanwhile waits for
+        this transaction, or is seen by the checks that follow."""
+        self.env.execute_query(
+            SQL(
+                "SELECT id FROM customer_offboarding_case WHERE partner_id = ANY(%s) "
+                "ORDER BY id FOR NO KEY UPDATE",
+                list(partner_ids),
+            )
+        )
 
     @api.model
     def _disposable_cases(self, partner_ids):
@@ -269,10 +305,13 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         accounting documents, the cases and the ledger."""
         self.env.flush_all()
         scope = self._erase_scope(partner_ids)
+        # First what Odoo logs a message about when it goes (a bank account's
+        # deletion is posted on its partner, with its number).
+        self._erase_banks(scope)
+        self.env.flush_all()
         self._erase_related(scope)
         self._erase_messages(scope)
         self._erase_users(scope)
-        self._erase_banks(scope)
         self._erase_partners(scope)
         self.env.invalidate_all()
 
@@ -285,7 +324,7 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                 """
                 SELECT p.id, p.email_normalized
                   FROM unnest(%s::int[]) AS c(id)
-                  JOIN res_partner p ON p.commercial_partner_id = c.id
+                  JOIN res_partner p ON p.commercial_partner_id = c.id OR p.id = c.id
                 """,
                 list(partner_ids),
             )
@@ -299,7 +338,8 @@ class CustomerOffboardingDisposal(models.AbstractModel):
             row[0]
             for row in self.env.execute_query(
                 SQL(
-                    "SELECT id FROM res_users WHERE partner_id = ANY(%s)",
+                    # Portal users only: internal users keep a customer.
+                    "SELECT id FROM res_users WHERE partner_id = ANY(%s) AND share",
                     scope["family"],
                 )
             )
@@ -334,8 +374,8 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         add their apps' copies (mailing contacts, leads) here."""
         self.env.execute_query(
             SQL(
-                "UPDATE customer_reactivation_request SET message = NULL "
-                "WHERE id = ANY(%s) AND message IS NOT NULL",
+                "UPDATE customer_reactivation_request "
+                "SET message = NULL, decision_note = NULL WHERE id = ANY(%s)",
                 scope["requests"],
             )
         )
@@ -346,14 +386,35 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                 scope["cases"],
             )
         )
-        # Their planned activities on them (calls, reminders) go with them.
+        # The activities planned on them and on their offboarding records
+        # (calls, reminders) go with them.
         self.env.execute_query(
-            SQL(
-                "DELETE FROM mail_activity WHERE res_model = 'res.partner' "
-                "AND res_id = ANY(%s)",
-                scope["family"],
+            SQL(" ").join(
+                SQL(
+                    "DELETE FROM mail_activity "
+                    "WHERE res_model = %s AND res_id = ANY(%s);",
+                    model,
+                    scope[key],
+                )
+                for model, key in (("res.partner", "family"), *OFFBOARDING_THREADS)
             )
         )
+        for model, cleared in (
+            ("sms.sms", ("number", "body")),
+            ("calendar.attendee", ("common_name",)),
+        ):
+            cleared = [name for name in cleared if self._has_column(model, name)]
+            if cleared and self._has_column(model, "partner_id"):
+                self.env.execute_query(
+                    SQL(
+                        "UPDATE %s SET %s WHERE partner_id = ANY(%s)",
+                        SQL.identifier(self.env[model]._table),
+                        SQL(", ").join(
+                            SQL("%s = NULL", SQL.identifier(name)) for name in cleared
+                        ),
+                        scope["family"],
+                    )
+                )
 
     @api.model
     def _message_ids(self, scope):
@@ -369,11 +430,20 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         )
         return self._query_ids(
             SQL(
-                "%s UNION SELECT id FROM mail_message WHERE author_id = ANY(%s)",
+                "(%s UNION SELECT id FROM mail_message WHERE author_id = ANY(%s)) "
+                "EXCEPT (%s)",
                 threads,
                 scope["family"],
+                self._kept_messages_sql(scope),
             )
         )
+
+    @api.model
+    def _kept_messages_sql(self, scope):
+        """SQL of the message ids the law keeps although they are the
+        customer's (the Invoicing bridge: those of posted entries and the
+        audit trail)."""
+        return SQL("SELECT NULL::int WHERE FALSE")
 
     @api.model
     def _erase_messages(self, scope):
@@ -403,10 +473,14 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                 messages,
             )
         )
+        # The case's legal hold history stays (who held it, when, why): no
+        # personal data, and what an auditor asks for.
         self.env.execute_query(
             SQL(
-                "DELETE FROM mail_tracking_value WHERE mail_message_id = ANY(%s)",
+                "DELETE FROM mail_tracking_value WHERE mail_message_id = ANY(%s) "
+                "AND field_id != ALL(%s)",
                 messages,
+                self._kept_tracking_field_ids(),
             )
         )
         self.env.execute_query(
@@ -417,8 +491,8 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                 scope["family"],
             )
         )
-        # Emails of these messages, and every email addressed to them: no
-        # content, no address; those not sent yet are cancelled.
+        # Emails of these messages: no content, no address; those not sent
+        # yet are cancelled. Other emails addressed to them go to the others.
         self.env.execute_query(
             SQL(
                 """
@@ -427,40 +501,81 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                        headers = NULL, failure_reason = NULL,
                        state = CASE WHEN m.state = 'outgoing' THEN 'cancel'
                                     ELSE m.state END
-                 WHERE m.mail_message_id = ANY(%(messages)s)
-                    OR m.id IN (SELECT mail_mail_id FROM mail_mail_res_partner_rel
-                                 WHERE res_partner_id = ANY(%(family)s))
+                 WHERE m.mail_message_id = ANY(%s)
                 """,
-                messages=messages,
-                family=scope["family"],
+                messages,
             )
         )
         self.env.execute_query(
             SQL(
                 """
-                UPDATE mail_notification SET failure_reason = NULL
-                 WHERE failure_reason IS NOT NULL
-                   AND (mail_message_id = ANY(%s) OR res_partner_id = ANY(%s))
+                WITH removed AS (
+                    DELETE FROM mail_mail_res_partner_rel
+                     WHERE res_partner_id = ANY(%s)
+                 RETURNING mail_mail_id)
+                UPDATE mail_mail m SET state = 'cancel'
+                 WHERE m.id IN (SELECT mail_mail_id FROM removed)
+                   AND m.state = 'outgoing'
+                   AND COALESCE(m.email_to, '') = '' AND COALESCE(m.email_cc, '') = ''
+                   AND NOT EXISTS (SELECT 1 FROM mail_mail_res_partner_rel r
+                                    WHERE r.mail_mail_id = m.id
+                                      AND r.res_partner_id != ALL(%s))
                 """,
+                scope["family"],
+                scope["family"],
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE mail_notification SET failure_reason = NULL %s
+                 WHERE mail_message_id = ANY(%s) OR res_partner_id = ANY(%s)
+                """,
+                SQL(", sms_number = NULL")
+                if self._has_column("mail.notification", "sms_number")
+                else SQL(""),
                 messages,
                 scope["family"],
             )
         )
+        # The partners' files, and those of the erased messages on them and on
+        # their offboarding records; a message's file that belongs to another
+        # document (an order, a bill) stays that document's.
+        owned = ("res.partner", *(model for model, _key in OFFBOARDING_THREADS))
         attachments = self._query_ids(
             SQL(
                 """
                 SELECT id FROM ir_attachment
-                 WHERE res_model = 'res.partner' AND res_id = ANY(%s)
+                 WHERE res_model = 'res.partner' AND res_id = ANY(%(family)s)
                  UNION
-                SELECT attachment_id FROM message_attachment_rel
-                 WHERE message_id = ANY(%s)
+                SELECT a.id FROM message_attachment_rel r
+                  JOIN ir_attachment a ON a.id = r.attachment_id
+                 WHERE r.message_id = ANY(%(messages)s)
+                   AND (a.res_model IS NULL OR a.res_model IN %(owned)s
+                        OR a.res_model = 'mail.compose.message')
                 """,
-                scope["family"],
+                family=scope["family"],
+                messages=messages,
+                owned=owned,
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                "DELETE FROM message_attachment_rel WHERE message_id = ANY(%s)",
                 messages,
             )
         )
         if attachments:
             self.env["ir.attachment"].sudo().browse(attachments).unlink()
+
+    @api.model
+    def _kept_tracking_field_ids(self):
+        """Fields whose tracked changes the erasure keeps: the legal hold's."""
+        IrField = self.env["ir.model.fields"].sudo()
+        return [
+            IrField._get("customer.offboarding.case", name).id
+            for name in ("legal_hold", "legal_hold_note")
+        ]
 
     @api.model
     def _erase_users(self, scope):
@@ -470,6 +585,12 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         users = scope["users"]
         if not users:
             return
+        # Their open sessions end: Odoo checks a session against the user's
+        # password and login (cached), and its device log.
+        devices = self.env["res.device"].sudo().search([("user_id", "in", users)])
+        if devices:
+            devices._revoke()
+            self.env.flush_all()
         cleared = [name for name in USER_CLEARED if self._has_column("res.users", name)]
         self.env.execute_query(
             SQL(
@@ -483,7 +604,7 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                 users,
             )
         )
-        for table in ("res_users_apikeys", "res_device_log"):
+        for table in ("res_users_apikeys", "res_device_log", "auth_totp_device"):
             if self._has_table(table):
                 self.env.execute_query(
                     SQL(
@@ -492,6 +613,7 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                         users,
                     )
                 )
+        self.env.registry.clear_cache()
 
     @api.model
     def _erase_banks(self, scope):
@@ -576,6 +698,8 @@ class CustomerOffboardingDisposal(models.AbstractModel):
 
     @api.model
     def _has_column(self, model, name):
+        if model not in self.env:
+            return False
         field = self.env[model]._fields.get(name)
         return bool(field and field.store and field.column_type)
 
@@ -589,6 +713,35 @@ class CustomerOffboardingDisposal(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    def _dispose_isolated(self, batch):
+        """Anonymize a batch of the scheduled action; a batch that fails is
+        done again customer by customer, and a customer that still fails is
+        logged and left as it was (tried again at the next run): one customer
+        Odoo cannot anonymize never holds back the others."""
+        try:
+            with self.env.cr.savepoint():
+                return self._dispose(batch, "disposal")
+        except Exception:  # noqa: BLE001 - any error: isolate the customer
+            _logger.warning(
+                "Offboarding data disposal: a batch of %s customers failed; "
+                "anonymizing them one by one.",
+                len(batch),
+                exc_info=True,
+            )
+        done = []
+        for partner_id in batch:
+            try:
+                with self.env.cr.savepoint():
+                    done += self._dispose([partner_id], "disposal")
+            except Exception:  # noqa: BLE001
+                _logger.exception(
+                    "Offboarding data disposal: customer %s could not be "
+                    "anonymized; it stays as it is until the next run.",
+                    partner_id,
+                )
+        return done
+
+    @api.model
     def _cron_dispose(self):
         """Anonymize every customer due, in batches of DISPOSAL_BATCH, one
         transaction each, within the call's time budget (the scheduler calls
@@ -600,12 +753,12 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         )
         if stop_at is None:
             return
-        due = self._due_ids(fields.Date.context_today(self))
+        due = self._due_ids(fields.Date.today())
         done = 0
         for start in range(0, len(due), DISPOSAL_BATCH):
             started = time.monotonic()
             batch = due[start : start + DISPOSAL_BATCH]
-            self._dispose(batch, "disposal")
+            self._dispose_isolated(batch)
             done += len(batch)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
             if scheduler.can_commit(self.env):

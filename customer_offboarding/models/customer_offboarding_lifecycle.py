@@ -120,7 +120,7 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
         if transition.operation == "archive":
             self.sudo()._offboarding_check_archivable(transition.company)
         elif transition.operation == "anonymize":
-            self.sudo()._offboarding_check_disposable(transition.company)
+            self.sudo()._offboarding_check_disposable(transition)
 
     # ------------------------------------------------------------------
     # Checks
@@ -193,12 +193,15 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
                 )
             )
 
-    def _offboarding_check_disposable(self, company):
+    def _offboarding_check_disposable(self, transition):
         """Nothing keeps these customers' data: no legal hold, no internal
-        user, no other company serving them or keeping their data longer."""
-        blockers = self.env["customer.offboarding.disposal"]._blockers(
-            self.ids, fields.Date.context_today(self), company
-        )
+        user, no other company serving them or keeping their data longer;
+        before the date their notices announced, the note says why (the
+        customer asked for the erasure)."""
+        company = transition.company
+        Disposal = self.env["customer.offboarding.disposal"]
+        today = fields.Date.today()
+        blockers = Disposal._blockers(self.ids, today, company)
         for kind in ("held", "user", "served", "kept"):
             found = blockers.get(kind)
             if not found:
@@ -236,6 +239,16 @@ class CustomerOffboardingLifecycle(models.AbstractModel):
                     **names,
                 )
             raise UserError(message)
+        early = Disposal._blockers(self.ids, today).get("kept")
+        if early and not transition.note:
+            raise UserError(
+                self.env._(
+                    "%(partners)s were told their data is anonymized on a later "
+                    "date: anonymizing them now needs the reason in the note (the "
+                    "customer asked for the erasure, say).",
+                    partners=self._offboarding_names(self.browse(list(early))),
+                )
+            )
 
     def _offboarding_check_legal(self, operation, states):
         operation = OPERATIONS[operation]

@@ -76,4 +76,4 @@ class OffboardingCommon(TransactionCase):
         if state == "archived":
             partners.offboarding_archive()
         if state == "anonymized":
-            partners.offboarding_anonymize()
+            partners.offboarding_anonymize(note="The customer asked for the erasure")

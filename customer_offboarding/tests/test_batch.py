@@ -30,6 +30,8 @@ class TestBatch(OffboardingCommon):
         before = self.env.cr.sql_log_count
         if operation in ("flag", "start"):
             getattr(partners, f"offboarding_{operation}")("inactivity")
+        elif operation == "anonymize":
+            partners.offboarding_anonymize(note="Erasure request")
         else:
             getattr(partners, f"offboarding_{operation}")()
         self.env.flush_all()

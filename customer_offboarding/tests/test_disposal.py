@@ -35,6 +35,10 @@ PIXEL = base64.b64encode(
 CRON = "customer_offboarding.ir_cron_dispose_data"
 
 
+class Killed(BaseException):
+    """What a killed worker looks like to the code: not an error it handles."""
+
+
 @tagged("post_install", "-at_install")
 class TestDisposal(OffboardingCommon):
     maxDiff = None
@@ -173,6 +177,7 @@ class TestDisposal(OffboardingCommon):
 
     def test_on_its_date_every_personal_field_of_the_family_is_erased(self):
         messages = self._post_contents()
+        token = self.portal_user._compute_session_token("sid")
         case = self._due(self.customer)
         request = (
             self.env["customer.reactivation.request"]
@@ -240,11 +245,13 @@ class TestDisposal(OffboardingCommon):
             "SELECT password FROM res_users WHERE id = %s", [self.portal_user.id]
         )
         self.assertIsNone(self.env.cr.fetchone()[0])
+        # its open sessions end (Odoo checks them against this token)
+        self.assertNotEqual(self.portal_user._compute_session_token("sid"), token)
         # the request's message and the case notes
         self.assertFalse(request.message)
         self.assertFalse(case.note)
         # nothing of them left in the tables searched by text
-        for term in ("Mr. Li", "Ann writes", "ann@example.com", "Harbour"):
+        for term in ("Mr. Li", "Ann writes", "ann@example.com", "Harbour", "0961"):
             self.env.cr.execute(
                 """
                 SELECT 1 FROM mail_message WHERE body::text LIKE %(t)s
@@ -330,6 +337,19 @@ class TestDisposal(OffboardingCommon):
     # Legal hold
     # ------------------------------------------------------------------
 
+    def test_a_hold_survives_a_reactivation_and_needs_an_open_case(self):
+        case = self._due(self.customer)
+        case.with_user(self.manager).legal_hold = True
+        self.customer.with_user(self.manager).offboarding_reactivate()
+        with self.assertRaisesRegex(UserError, "open case"):
+            case.with_user(self.manager).legal_hold = True
+        self._due(self.customer)
+        self._dispose()
+        self.assertEqual(self._states(self.customer), {"retired"})
+        case.with_user(self.manager).legal_hold = False  # released on the old case
+        self._dispose()
+        self.assertEqual(self._states(self.customer), {"anonymized"})
+
     def test_a_held_case_is_never_anonymized_until_released(self):
         case = self._due(self.customer)
         with self.assertRaises(AccessError):
@@ -405,6 +425,8 @@ class TestDisposal(OffboardingCommon):
             (active, self.manager, UserError, "Active"),
             (retiring, self.manager, UserError, "Retiring"),
             (self.customer, self.user, AccessError, "managers"),
+            # before the announced date, only with the reason
+            (self.customer, self.manager, UserError, "needs the reason"),
         )
         for partner, user, error, text in cases:
             with self.subTest(partner=partner.name):
@@ -412,6 +434,27 @@ class TestDisposal(OffboardingCommon):
                 with self.assertRaisesRegex(error, text):
                     partner.with_user(user).offboarding_anonymize()
                 self.assertEqual(self._snapshot(partner), snapshot)
+
+    def test_contacts_of_an_anonymized_customer_stay_archived(self):
+        self._due(self.customer)
+        self._dispose()
+        with (
+            self.assertRaisesRegex(UserError, "anonymized"),
+            self.env.cr.savepoint(),
+        ):
+            self.contact.with_user(self.manager).action_unarchive()
+        self.assertFalse(self.contact.active)
+
+    def test_a_customer_given_a_parent_is_left_to_its_parent(self):
+        """A retired customer since made the contact of another company is
+        neither erased nor marked: its new company's offboarding decides."""
+        self._due(self.other)
+        self.other.write({"is_company": False, "parent_id": self.customers[2].id})
+        self._dispose()
+        self.assertEqual(self.other.name, "Offboarding Customer 1")
+        self.assertFalse(
+            self._events(self.other).filtered(lambda e: e.to_state == "anonymized")
+        )
 
     def test_a_customer_linked_to_an_internal_user_is_kept(self):
         """Internal users' partners (archived contacts included) are never
@@ -542,8 +585,8 @@ class TestDisposalCron(OffboardingCommon):
     def test_a_failure_mid_batch_leaves_no_partial_customer_and_resumes(self):
         Disposal = type(self.env["customer.offboarding.disposal"])
         with (
-            patch.object(Disposal, "_erase_users", side_effect=RuntimeError("kill")),
-            self.assertRaises(RuntimeError),
+            patch.object(Disposal, "_erase_users", side_effect=Killed()),
+            self.assertRaises(Killed),
             self.env.cr.savepoint(),
         ):
             self.env["customer.offboarding.case"]._cron_dispose()
@@ -559,6 +602,25 @@ class TestDisposalCron(OffboardingCommon):
             .mapped("partner_id"),
             self.due,
         )
+
+    def test_a_customer_that_fails_is_left_and_the_others_done(self):
+        Disposal = type(self.env["customer.offboarding.disposal"])
+        erase = Disposal._erase_partners
+        broken = self.due[2]
+
+        def erase_partners(disposal, scope):
+            if broken.id in scope["customers"]:
+                raise ValueError("a constraint of another module")
+            return erase(disposal, scope)
+
+        with (
+            patch.object(Disposal, "_erase_partners", erase_partners),
+            self.assertLogs(disposal_module.__name__, "ERROR"),
+        ):
+            self.env["customer.offboarding.case"]._cron_dispose()
+        self.assertEqual(self._states(broken), {"retired"})
+        self.assertEqual(broken.email, "b@example.com")
+        self.assertEqual(self._states(self.due - broken), {"anonymized"})
 
     def test_the_cron_is_active_daily_at_its_own_hour(self):
         cron = self.env.ref(CRON)

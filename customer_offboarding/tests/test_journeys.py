@@ -1,7 +1,8 @@
 """Browser tours of the back office journeys (see
 static/tests/tours/customer_offboarding_journeys_tour.js): the status wizard
 from the contacts list, Ask to Reactivate on a contact, a rule from preview to
-run to undo. They need Chromium and pytest-odoo's --odoo-http, as the other
+run to undo, and (customer_offboarding_disposal_tour.js) a legal hold then
+Anonymize Now on a case. They need Chromium and pytest-odoo's --odoo-http, as the other
 tours."""
 
 from datetime import timedelta
@@ -106,3 +107,31 @@ class TestJourneys(HttpCase):
         )
         self.assertEqual({self._state(p) for p in customers}, {"active"})
         self.assertTrue(run.undone_date)
+
+    def test_legal_hold_then_anonymize_from_the_case(self):
+        """On a retired customer's case: hold, release, Anonymize Now."""
+        (customer,) = self._customers("Journey Disposal Ltd")
+        customer.write({"email": "disposal@journey.example.com", "phone": "555"})
+        customer.with_user(self.admin).offboarding_retire(reason_code="low_value")
+        case = customer.with_company(self.company).offboarding_case_id
+        self.start_tour(
+            f"/odoo/action-customer_offboarding.customer_offboarding_case_action/{case.id}",
+            "customer_offboarding_disposal_tour",
+            login="admin",
+        )
+        self.env.invalidate_all()
+        tracked = case.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "legal_hold"
+        )
+        self.assertEqual(
+            sorted(tracked.mapped("new_value_integer")), [0, 1], "held, then released"
+        )
+        self.assertEqual(case.state, "anonymized")
+        self.assertFalse(case.legal_hold)
+        event = case.event_ids.filtered(lambda e: e.to_state == "anonymized")
+        self.assertEqual(
+            (event.origin, event.user_id, event.note),
+            ("manual", self.admin, "Erasure request by phone"),
+        )
+        self.assertEqual(customer.name, f"Anonymized #{customer.id}")
+        self.assertFalse(customer.email or customer.phone or customer.active)

@@ -43,6 +43,9 @@ REASON_FAMILIES = {
 def _call(partners, operation):
     if operation in ("flag", "start"):
         return getattr(partners, f"offboarding_{operation}")("inactivity")
+    if operation == "anonymize":
+        # Before the disposal date: the reason is required.
+        return partners.offboarding_anonymize(note="Erasure request")
     return getattr(partners, f"offboarding_{operation}")()
 
 

@@ -212,8 +212,10 @@ class TestSecurityTable(OffboardingCommon):
             ("res.partner", "offboarding_cancel"): lifecycle(
                 "offboarding_cancel", [], ids=at_risk.ids, user_outcome=ALLOWED
             ),
-            ("res.partner", "offboarding_anonymize"): lifecycle(
-                "offboarding_anonymize", [], ids=self.archived.ids
+            ("res.partner", "offboarding_anonymize"): (
+                (self.archived.ids, [], {"note": "Erasure request"}),
+                everyone_refused(),
+                lifecycle("offboarding_anonymize", [], ids=self.archived.ids)[2],
             ),
             ("res.partner", "action_offboarding_compute_tier"): (
                 (p_ids, [], {}),

@@ -57,6 +57,13 @@ class TestDisposalKeepsAccounting(AccountTestInvoicingCommon):
         self.env["customer.offboarding.case"]._cron_dispose()
 
     def test_posted_documents_keep_their_tax_id_and_bank_account(self):
+        # The bill as the vendor (our customer) sent it: the document's own.
+        sent = self.invoice.message_post(
+            body="Our bill for March",
+            author_id=self.invoiced.id,
+            message_type="email",
+            attachments=[("bill.pdf", b"%PDF bill")],
+        )
         shown = self.invoice.invoice_partner_display_name
         total = self.invoice.amount_total
         self._dispose(self.invoiced | self.draft_only)
@@ -69,6 +76,8 @@ class TestDisposalKeepsAccounting(AccountTestInvoicingCommon):
         self.assertEqual(self.invoice.amount_total, total)
         self.assertEqual(self.invoiced.vat, "BE0477472701")
         self.assertTrue(self.used_bank.exists())
+        self.assertEqual(sent.body, "<p>Our bill for March</p>")
+        self.assertEqual(sent.attachment_ids.mapped("name"), ["bill.pdf"])
         self.assertFalse(self.spare_bank.exists())
         # No posted document: the tax id goes; the draft stays a draft.
         self.assertFalse(self.draft_only.vat)

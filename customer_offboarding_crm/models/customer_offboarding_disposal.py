@@ -20,6 +20,7 @@ LEAD_CLEARED = (
     "city",
     "state_id",
     "website",
+    "description",
 )
 
 
@@ -28,17 +29,23 @@ class CustomerOffboardingDisposal(models.AbstractModel):
 
     @api.model
     def _erase_related(self, scope):
-        """Leads and opportunities of the anonymized partners keep their
-        pipeline figures, not the copies of the customer's details."""
-        super()._erase_related(scope)
+        """Leads and opportunities of the anonymized partners, or of their
+        email addresses, keep their title and pipeline figures, not the
+        copies of the customer's details nor their internal notes."""
+        result = super()._erase_related(scope)
         self.env.execute_query(
             SQL(
-                "UPDATE crm_lead SET %s WHERE partner_id = ANY(%s)",
+                """
+                UPDATE crm_lead SET %s
+                 WHERE partner_id = ANY(%s) OR email_normalized = ANY(%s)
+                """,
                 SQL(", ").join(
                     SQL("%s = NULL", SQL.identifier(name))
                     for name in LEAD_CLEARED
                     if self._has_column("crm.lead", name)
                 ),
                 scope["family"],
+                scope["emails"],
             )
         )
+        return result

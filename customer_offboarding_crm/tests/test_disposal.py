@@ -30,6 +30,13 @@ class TestDisposalLeads(TransactionCase):
         other = self.env["crm.lead"].create(
             {"name": "Other", "email_from": "keep@example.com"}
         )
+        by_email = self.env["crm.lead"].create(
+            {
+                "name": "Inbound",
+                "email_from": "Lead@Example.com",
+                "description": "<p>Call Mr. Pipe at home</p>",
+            }
+        )
         self.assertEqual(lead.email_from, "lead@example.com")
         customer.offboarding_retire(reason_code="low_value")
         self.env["customer.offboarding.case"].search(
@@ -41,3 +48,4 @@ class TestDisposalLeads(TransactionCase):
         self.assertEqual((lead.name, lead.expected_revenue), ("Renewal", 1200.0))
         self.assertEqual(lead.partner_id, customer)
         self.assertEqual(other.email_from, "keep@example.com")
+        self.assertFalse(by_email.email_from or by_email.description)

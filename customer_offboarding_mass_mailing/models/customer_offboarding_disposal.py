@@ -2,7 +2,15 @@ from odoo import api, models
 from odoo.tools import SQL
 
 # Mailing contact columns emptied (their email, name and company).
-CONTACT_CLEARED = ("name", "email", "email_normalized", "company_name", "title_id")
+CONTACT_CLEARED = (
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "email_normalized",
+    "company_name",
+    "title_id",
+)
 
 
 class CustomerOffboardingDisposal(models.AbstractModel):
@@ -13,7 +21,7 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         """Mailing contacts of the same normalized email are anonymized with
         the customer, with the addresses of their mailing traces; the
         blacklist entry of the email stays, so it is never mailed again."""
-        super()._erase_related(scope)
+        result = super()._erase_related(scope)
         scope["mailing_contacts"] = self._query_ids(
             SQL(
                 "SELECT id FROM mailing_contact WHERE email_normalized = ANY(%s)",
@@ -44,6 +52,7 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                 scope["family"],
             )
         )
+        return result
 
     @api.model
     def _message_ids(self, scope):
