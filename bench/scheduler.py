@@ -2,15 +2,17 @@
 bench/scheduler.
 
 Seeds a database as bench/run does (bench.py), installs the addons, creates
-the benchmark's three rules, makes the rules and the value-tier scheduled
-actions due now and Odoo's mail queue due every minute, then starts Odoo's own
-server (bench/odoo_server.py: odoo-bin, each scheduler pass timed in its log)
-with a short ``--limit-time-real-cron``, once threaded and once with worker
-processes, each on a fresh copy of the seeded database. It waits for the rule
-run and the value tiers to finish and prints, per server mode: the calls of
-each scheduled action, the scheduler passes and the longest one, whether any
-time-limit line appeared (threaded: "virtual real time limit"; workers: a cron
-worker "timeout", i.e. killed), and the mail queue's runs in between.
+the benchmark's three rules, makes one customer in ten of the main company a
+retired customer past its disposal date, makes the rules, the value-tier and
+the data-disposal scheduled actions due now and Odoo's mail queue due every
+minute, then starts Odoo's own server (bench/odoo_server.py: odoo-bin, each
+scheduler pass timed in its log) with a short ``--limit-time-real-cron``, once
+threaded and once with worker processes, each on a fresh copy of the seeded
+database. It waits for the rule run, the value tiers and the data disposal to
+finish and prints, per server mode: the calls of each scheduled action, the
+scheduler passes and the longest one, whether any time-limit line appeared
+(threaded: "virtual real time limit"; workers: a cron worker "timeout", i.e.
+killed), and the mail queue's runs in between.
 """
 
 import argparse
@@ -36,8 +38,11 @@ from bench import Bench  # noqa: E402
 CRONS = {
     "customer_offboarding.ir_cron_evaluate_rules": "rules",
     "customer_offboarding.ir_cron_compute_tiers": "tiers",
+    "customer_offboarding.ir_cron_dispose_data": "disposal",
     "mail.ir_cron_mail_scheduler_action": "mail queue",
 }
+# One customer in DISPOSAL_SHARE is retired past its disposal date.
+DISPOSAL_SHARE = 10
 LINE = re.compile(r"^(\S+ \S+) \d+ (\w+) (\S+) (\S+): (.*)$")
 
 
@@ -82,6 +87,7 @@ def prepare(database, partners):
             sample=0,
             workers=None,
             profile=False,
+            dispose=0,
         )
     )
     bench.seed()
@@ -89,6 +95,7 @@ def prepare(database, partners):
     with Registry(database).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         bench.create_rules(env)
+        retire_past_disposal(env)
         now = fields.Datetime.now()
         for xmlid in CRONS:
             env.ref(xmlid).write({"nextcall": now, "active": True})
@@ -104,6 +111,43 @@ def prepare(database, partners):
     Registry.delete(database)
 
 
+def retire_past_disposal(env):
+    """One customer in DISPOSAL_SHARE: a customer of the main company, retired
+    long ago (its case past the disposal date), for the disposal cron."""
+    company = env.company
+    env.cr.execute(
+        """
+        WITH picked AS (
+            UPDATE res_partner SET company_id = %(company)s,
+                   offboarding_state = jsonb_build_object(%(key)s, 'retired')
+             WHERE name LIKE 'Bench customer %%' AND id = commercial_partner_id
+               AND id %% %(share)s = 0
+         RETURNING id)
+        INSERT INTO customer_offboarding_case
+               (partner_id, company_id, state, reason_id, revision, flag_date,
+                notice_date, end_date, retired_date)
+        SELECT id, %(company)s, 'retired', %(reason)s, 0, now(),
+               '2000-01-01', '2000-01-01', '2000-01-01'
+          FROM picked
+        """,
+        {
+            "company": company.id,
+            "key": str(company.id),
+            "share": DISPOSAL_SHARE,
+            "reason": env.ref("customer_offboarding.reason_inactivity").id,
+        },
+    )
+    env.cr.execute(
+        """
+        UPDATE res_partner c SET company_id = p.company_id,
+               offboarding_state = p.offboarding_state
+          FROM res_partner p
+         WHERE c.commercial_partner_id = p.id AND c.id != p.id
+           AND p.offboarding_state IS NOT NULL
+        """
+    )
+
+
 def finished(database, started_at):
     with Registry(database).cursor() as cr:
         cr.execute(
@@ -117,7 +161,11 @@ def finished(database, started_at):
             [started_at.date()],
         )
         tiers_left = cr.fetchone()[0]
-    return runs > 0 and not pending and not tiers_left
+        cr.execute(
+            "SELECT COUNT(*) FROM customer_offboarding_case WHERE state = 'retired'"
+        )
+        disposal_left = cr.fetchone()[0]
+    return runs > 0 and not pending and not tiers_left and not disposal_left
 
 
 def serve(database, mode, limit, workdir, timeout):
@@ -176,6 +224,7 @@ def summarize(path):
     names = {
         "Customer Offboarding: evaluate rules": "rules",
         "Customer Offboarding: compute value tiers": "tiers",
+        "Customer Offboarding: data disposal": "disposal",
         "Mail: Email Queue Manager": "mail queue",
     }
     calls = {label: 0 for label in names.values()}
@@ -202,7 +251,7 @@ def summarize(path):
 
 def mail_runs_between(ends):
     """Runs of the mail queue between the first and last call of our jobs."""
-    ours = sorted(ends["rules"] + ends["tiers"])
+    ours = sorted(ends["rules"] + ends["tiers"] + ends["disposal"])
     if not ours:
         return 0
     return sum(1 for stamp in ends["mail queue"] if ours[0] < stamp < ours[-1])
@@ -223,7 +272,7 @@ def main():
     print()
     print(
         "| server | limit (s) | finished | wall time (s) "
-        "| calls: rules / tiers / mail queue | scheduler passes "
+        "| calls: rules / tiers / disposal / mail queue | scheduler passes "
         "| longest pass (s) | time-limit lines "
         "| mail queue runs in between |"
     )
@@ -237,7 +286,8 @@ def main():
         calls, ends, passes, limit_lines = summarize(log)
         print(
             f"| {mode} | {limit} | {'yes' if done else 'NO'} | {seconds:.0f} | "
-            f"{calls['rules']} / {calls['tiers']} / {calls['mail queue']} | "
+            f"{calls['rules']} / {calls['tiers']} / {calls['disposal']} / "
+            f"{calls['mail queue']} | "
             f"{len(passes)} | {max(passes, default=0):.1f} | {len(limit_lines)} | "
             f"{mail_runs_between(ends)} |"
         )
