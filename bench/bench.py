@@ -850,6 +850,8 @@ class Bench:
                 """,
                 self.disposal_ids,
             )
+            QUERY_TIMES.clear()
+            time_queries(cr)
             while True:
                 calls += 1
                 env["customer.offboarding.case"]._cron_dispose()
@@ -860,6 +862,9 @@ class Bench:
             peak_rss = rss_mb()
             queries = odoo.sql_db.sql_counter - queries
             restore()
+            self.disposal_statements = sorted(
+                ((v[0], v[1], k) for k, v in QUERY_TIMES.items()), reverse=True
+            )[:10]
             cr.execute(
                 SQL(
                     """
@@ -969,6 +974,10 @@ class Bench:
                 f"{'' if queries is None else f'{queries:,.0f}'} | "
                 f"{longest:,.1f} | {note} |"
             )
+        print()
+        print("the disposal cron's slowest statements (total time, count, start):")
+        for seconds_q, count, query in self.disposal_statements:
+            print(f"{seconds_q:8.2f} s {count:6d}x  {query}")
         times = {row[0][:3]: row[1] for row in self.disposal_rows}
         print()
         print(f"(e)/(f) = {times['(e)'] / times['(f)']:.2f}   (target ≤ 3)")
