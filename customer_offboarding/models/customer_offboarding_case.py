@@ -282,6 +282,14 @@ class CustomerOffboardingCase(models.Model):
                     "Only offboarding managers can place or release a legal hold."
                 ),
             )
+            if vals.get("legal_hold") and not vals.get("legal_hold_note"):
+                if not all(self.mapped("legal_hold_note")):
+                    raise UserError(
+                        self.env._(
+                            "Give the reason of the legal hold (the dispute, the "
+                            "audit or the order that requires keeping the data)."
+                        )
+                    )
             closed = self.filtered(lambda case: not case.is_open)
             if vals.get("legal_hold") and closed:
                 raise UserError(
@@ -440,8 +448,12 @@ class CustomerOffboardingCase(models.Model):
             return Case
         today = fields.Date.context_today(case)
         try:
-            # The links and the export end with the data, on the disposal date.
-            expired = case.link_expiry_date < today or case.disposal_date <= today
+            # The links and the export end with the data, on the disposal date
+            # (the server's date, as the disposal's: no time zone moves it).
+            expired = (
+                case.link_expiry_date < today
+                or case.disposal_date <= fields.Date.today()
+            )
         except (OverflowError, ValueError):
             expired = True
         if expired:

@@ -3,8 +3,11 @@
 import logging
 import time
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 from ..const import DISPOSABLE_STATES
 from ..tools import scheduler
@@ -137,12 +140,12 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         )
 
     @api.model
-    def _due_ids(self, today, partner_ids=None):
-        """Ids, in order, of the customers whose data is due for disposal on
-        ``today``: a case retired or archived past its disposal date (service
-        end + the company's retention), and nothing keeping them."""
-        self.env.flush_all()
-        candidates = SQL(
+    def _candidates_sql(self, today, company=None, after=0, partner_ids=None):
+        """SQL of the customers (commercial partners) with a case retired or
+        archived past its disposal date (service end + the company's
+        retention) and not held, in ``company`` (default: all), with an id
+        above ``after``."""
+        return SQL(
             """
             SELECT c.partner_id
               FROM customer_offboarding_case c
@@ -155,30 +158,41 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                AND c.legal_hold IS NOT TRUE
                AND COALESCE(%(end)s, %(today)s)
                    + co.offboarding_retention_days <= %(today)s
+               AND (%(company)s::int IS NULL OR c.company_id = %(company)s::int)
+               AND c.partner_id > %(after)s
                AND (%(ids)s::int[] IS NULL OR c.partner_id = ANY(%(ids)s::int[]))
             """,
             disposable=DISPOSABLE_STATES,
             end=self._service_end_sql("c"),
             today=today,
+            company=company.id if company else None,
+            after=after,
             ids=list(partner_ids) if partner_ids is not None else None,
         )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                WITH candidates AS MATERIALIZED (%(candidates)s)
-                SELECT DISTINCT partner_id FROM candidates
-                 WHERE partner_id NOT IN (
-                        SELECT b.partner_id
-                          FROM (%(blockers)s) AS b(partner_id, kind, company_id))
-                 ORDER BY partner_id
-                """,
-                candidates=candidates,
-                blockers=self._blockers_sql(
-                    SQL("SELECT partner_id FROM candidates"), today
-                ),
+
+    @api.model
+    def _due_ids(self, today, partner_ids=None):
+        """Ids, in order, of the customers whose data is due for disposal on
+        ``today``: a case retired or archived past its disposal date, and
+        nothing keeping them."""
+        self.env.flush_all()
+        candidates = sorted(
+            set(self._query_ids(self._candidates_sql(today, partner_ids=partner_ids)))
+        )
+        if not candidates:
+            return []
+        blocked = self._blocked_ids(candidates, today)
+        return [pid for pid in candidates if pid not in blocked]
+
+    @api.model
+    def _blocked_ids(self, partner_ids, today, company=None):
+        """Those of ``partner_ids`` something keeps (see _blockers_sql)."""
+        return set().union(
+            *(
+                kind.keys()
+                for kind in self._blockers(partner_ids, today, company).values()
             )
         )
-        return [row[0] for row in rows]
 
     @api.model
     def _blockers(self, partner_ids, today, company=None):
@@ -225,12 +239,7 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         # (its ``tz``) moves a disposal date.
         today = fields.Date.today()
         self._lock_cases(partner_ids)
-        blocked = set().union(
-            *(
-                kind.keys()
-                for kind in self._blockers(partner_ids, today, company).values()
-            )
-        )
+        blocked = self._blocked_ids(partner_ids, today, company)
         commercial = {
             row[0]
             for row in self.env.execute_query(
@@ -305,6 +314,9 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         accounting documents, the cases and the ledger."""
         self.env.flush_all()
         scope = self._erase_scope(partner_ids)
+        scope["last_message"] = self.env.execute_query(
+            SQL("SELECT COALESCE(MAX(id), 0) FROM mail_message")
+        )[0][0]
         # First what Odoo logs a message about when it goes (a bank account's
         # deletion is posted on its partner, with its number).
         self._erase_banks(scope)
@@ -323,10 +335,13 @@ class CustomerOffboardingDisposal(models.AbstractModel):
             SQL(
                 """
                 SELECT p.id, p.email_normalized
-                  FROM unnest(%s::int[]) AS c(id)
-                  JOIN res_partner p ON p.commercial_partner_id = c.id OR p.id = c.id
+                  FROM unnest(%(ids)s::int[]) AS c(id)
+                  JOIN res_partner p ON p.commercial_partner_id = c.id
+                 UNION
+                SELECT p.id, p.email_normalized
+                  FROM res_partner p WHERE p.id = ANY(%(ids)s)
                 """,
-                list(partner_ids),
+                ids=list(partner_ids),
             )
         )
         scope = {
@@ -431,10 +446,13 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         return self._query_ids(
             SQL(
                 "(%s UNION SELECT id FROM mail_message WHERE author_id = ANY(%s)) "
-                "EXCEPT (%s)",
+                "EXCEPT (SELECT k.id FROM (%s) AS k(id) WHERE k.id <= %s)",
                 threads,
                 scope["family"],
                 self._kept_messages_sql(scope),
+                # What the erasure made Odoo post (a deleted bank account's
+                # number) is never kept.
+                scope["last_message"],
             )
         )
 
@@ -478,7 +496,7 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         self.env.execute_query(
             SQL(
                 "DELETE FROM mail_tracking_value WHERE mail_message_id = ANY(%s) "
-                "AND field_id != ALL(%s)",
+                "AND (field_id IS NULL OR field_id != ALL(%s))",
                 messages,
                 self._kept_tracking_field_ids(),
             )
@@ -541,7 +559,10 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         # The partners' files, and those of the erased messages on them and on
         # their offboarding records; a message's file that belongs to another
         # document (an order, a bill) stays that document's.
-        owned = ("res.partner", *(model for model, _key in OFFBOARDING_THREADS))
+        owned = SQL(" OR ").join(
+            SQL("(a.res_model = %s AND a.res_id = ANY(%s))", model, scope[key])
+            for model, key in (("res.partner", "family"), *OFFBOARDING_THREADS)
+        )
         attachments = self._query_ids(
             SQL(
                 """
@@ -551,8 +572,8 @@ class CustomerOffboardingDisposal(models.AbstractModel):
                 SELECT a.id FROM message_attachment_rel r
                   JOIN ir_attachment a ON a.id = r.attachment_id
                  WHERE r.message_id = ANY(%(messages)s)
-                   AND (a.res_model IS NULL OR a.res_model IN %(owned)s
-                        OR a.res_model = 'mail.compose.message')
+                   AND (a.res_model IS NULL OR a.res_model = 'mail.compose.message'
+                        OR %(owned)s)
                 """,
                 family=scope["family"],
                 messages=messages,
@@ -591,7 +612,12 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         if devices:
             devices._revoke()
             self.env.flush_all()
-        cleared = [name for name in USER_CLEARED if self._has_column("res.users", name)]
+        # Real columns (a secret may have a column without a stored field).
+        cleared = [
+            name
+            for name in USER_CLEARED
+            if column_exists(self.env.cr, "res_users", name)
+        ]
         self.env.execute_query(
             SQL(
                 """
@@ -620,22 +646,21 @@ class CustomerOffboardingDisposal(models.AbstractModel):
         """Delete the partners' bank accounts no document uses."""
         banks = self._query_ids(
             SQL(
-                """
-                SELECT id FROM res_partner_bank
-                 WHERE partner_id = ANY(%s)
-                EXCEPT (%s)
-                """,
+                "SELECT id FROM res_partner_bank WHERE partner_id = ANY(%s)",
                 scope["family"],
-                self._kept_banks_sql(scope),
             )
         )
-        if banks:
-            self.env["res.partner.bank"].sudo().browse(banks).unlink()
+        if not banks:
+            return
+        kept = set(self._query_ids(self._kept_banks_sql(banks)))
+        unused = [bank for bank in banks if bank not in kept]
+        if unused:
+            self.env["res.partner.bank"].sudo().browse(unused).unlink()
 
     @api.model
-    def _kept_banks_sql(self, scope):
-        """SQL of the bank account ids of the partners a document uses (kept);
-        the Invoicing bridge keeps those of its entries and payments."""
+    def _kept_banks_sql(self, bank_ids):
+        """SQL of those of ``bank_ids`` a document uses (kept); the Invoicing
+        bridge keeps those of its entries, payments and journals."""
         return SQL("SELECT NULL::int WHERE FALSE")
 
     @api.model
@@ -671,12 +696,13 @@ class CustomerOffboardingDisposal(models.AbstractModel):
             for name in PARTNER_CLEARED
             if self._has_column("res.partner", name)
         ]
+        kept = self._query_ids(self._kept_tax_ids_sql(scope))
         assignments += [
             SQL(
-                "%(col)s = CASE WHEN commercial_partner_id IN (%(kept)s) "
+                "%(col)s = CASE WHEN commercial_partner_id = ANY(%(kept)s) "
                 "THEN %(col)s ELSE NULL END",
                 col=SQL.identifier(name),
-                kept=self._kept_tax_ids_sql(scope),
+                kept=kept,
             )
             for name in PARTNER_TAX_IDS
             if self._has_column("res.partner", name)
@@ -714,57 +740,112 @@ class CustomerOffboardingDisposal(models.AbstractModel):
 
     @api.model
     def _dispose_isolated(self, batch):
-        """Anonymize a batch of the scheduled action; a batch that fails is
-        done again customer by customer, and a customer that still fails is
-        logged and left as it was (tried again at the next run): one customer
-        Odoo cannot anonymize never holds back the others."""
+        """Anonymize a batch of the scheduled action, in a savepoint; a batch
+        that fails is split in halves, and so on down to the customer that
+        fails, which is logged and left as it was (the company's cursor
+        passes it: tried again the next day). One customer Odoo cannot
+        anonymize never holds back the others. A concurrency error or a
+        cancelled statement is no customer's fault: it fails the call, and
+        the next call redoes the batch. Returns the ids anonymized."""
         try:
             with self.env.cr.savepoint():
                 return self._dispose(batch, "disposal")
-        except Exception:  # noqa: BLE001 - any error: isolate the customer
-            _logger.warning(
-                "Offboarding data disposal: a batch of %s customers failed; "
-                "anonymizing them one by one.",
-                len(batch),
-                exc_info=True,
-            )
-        done = []
-        for partner_id in batch:
-            try:
-                with self.env.cr.savepoint():
-                    done += self._dispose([partner_id], "disposal")
-            except Exception:  # noqa: BLE001
+        except (
+            psycopg2.errors.QueryCanceled,
+            psycopg2.extensions.TransactionRollbackError,
+        ):
+            raise
+        except Exception:  # noqa: BLE001 - any other error: isolate the customer
+            if len(batch) == 1:
                 _logger.exception(
                     "Offboarding data disposal: customer %s could not be "
-                    "anonymized; it stays as it is until the next run.",
-                    partner_id,
+                    "anonymized; it stays as it is until the next day's run.",
+                    batch[0],
                 )
-        return done
+                return []
+        middle = len(batch) // 2
+        return self._dispose_isolated(batch[:middle]) + self._dispose_isolated(
+            batch[middle:]
+        )
 
     @api.model
     def _cron_dispose(self):
-        """Anonymize every customer due, in batches of DISPOSAL_BATCH, one
-        transaction each, within the call's time budget (the scheduler calls
-        again while customers remain). What is due is read again at every
-        call: a killed call resumes with what is left, and a customer done
-        is never due again."""
+        """Anonymize every customer due, company by company, in batches of
+        DISPOSAL_BATCH customers in id order, one transaction each, within
+        the call's time budget (the scheduler calls again while customers
+        remain). Each company's cursor is committed with its batch: a killed
+        call loses at most its batch, and the next call resumes after the
+        last batch done; a customer done is never due again. Once a company
+        is gone through, it waits for the next day."""
         stop_at = scheduler.deadline(
             self.env, "customer_offboarding.ir_cron_dispose_data"
         )
         if stop_at is None:
             return
-        due = self._due_ids(fields.Date.today())
-        done = 0
-        for start in range(0, len(due), DISPOSAL_BATCH):
-            started = time.monotonic()
-            batch = due[start : start + DISPOSAL_BATCH]
-            self._dispose_isolated(batch)
-            done += len(batch)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
-            if scheduler.can_commit(self.env):
-                # One transaction per batch: a kill keeps the batches done.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            if done < len(due) and scheduler.past(stop_at, time.monotonic() - started):
+        today = fields.Date.today()
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    "|",
+                    ("offboarding_dispose_date", "=", False),
+                    ("offboarding_dispose_date", "<", today),
+                ],
+                order="id",
+            )
+        )
+        progress = {"done": 0}
+        for company in companies:
+            if not self._cron_dispose_company(company, today, stop_at, progress):
                 return
-        if due:
-            _logger.info("Offboarding data disposal: %s customers anonymized.", done)
+        self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=0)
+
+    @api.model
+    def _cron_dispose_company(self, company, today, stop_at, progress):
+        """Go through ``company``'s customers due from its cursor until
+        ``stop_at``; return True once it is gone through."""
+        while True:
+            started = time.monotonic()
+            after = company.offboarding_dispose_cursor
+            self.env.flush_all()
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT DISTINCT partner_id FROM (%s) AS c "
+                    "ORDER BY partner_id LIMIT %s",
+                    self._candidates_sql(today, company, after),
+                    DISPOSAL_BATCH,
+                )
+            )
+            batch = [row[0] for row in rows]
+            if batch:
+                blocked = self._blocked_ids(batch, today)
+                anonymized = self._dispose_isolated(
+                    [pid for pid in batch if pid not in blocked]
+                )
+                if anonymized:
+                    _logger.info(
+                        "Offboarding data disposal: %s customers anonymized.",
+                        len(anonymized),
+                    )
+            finished = len(batch) < DISPOSAL_BATCH
+            company._offboarding_set_dispose_cursor(
+                0 if finished else batch[-1], today if finished else False
+            )
+            progress["done"] += len(batch)
+            if progress["done"]:
+                # What is left is not counted (a scan of every case per call):
+                # while a batch comes back full, at least the next one may be.
+                self.env["ir.cron"]._notify_progress(
+                    done=progress["done"],
+                    remaining=0 if finished else DISPOSAL_BATCH,
+                )
+            if scheduler.can_commit(self.env):
+                # One transaction per batch, with the cursor: a killed call
+                # keeps the batches done and resumes after them.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if finished:
+                return True
+            if scheduler.past(stop_at, time.monotonic() - started):
+                return False

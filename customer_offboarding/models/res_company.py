@@ -98,10 +98,11 @@ class ResCompany(models.Model):
         translate=True,
         help="What is kept and what is anonymized, as told to the customer. "
         "Leave empty for the standard wording (invoices and accounting records "
-        "kept as the law requires, with their tax ID and bank account; name, "
-        "contact details, addresses, notes, images, tags, other bank accounts "
-        "and messages anonymized, portal account closed), which is translated "
-        "into the customer's language.",
+        "kept as the law requires, with their tax ID, bank account and audit "
+        "trail; name, contact details, addresses, images, the contact record's "
+        "notes and tags, other bank accounts and the customer's messages "
+        "anonymized, portal account closed, a do-not-email entry kept), which "
+        "is translated into the customer's language.",
     )
     offboarding_link_days = fields.Integer(
         string="Customer Link Validity (days after service end)",
@@ -136,6 +137,19 @@ class ResCompany(models.Model):
         readonly=True,
         help="The day the scheduled action last computed every value tier of "
         "this company.",
+    )
+    offboarding_dispose_cursor = fields.Integer(
+        string="Data Disposal Cursor",
+        readonly=True,
+        default=0,
+        help="Technical: the last customer id the data-disposal scheduled action "
+        "went through in this company today.",
+    )
+    offboarding_dispose_date = fields.Date(
+        string="Data Disposal Done On",
+        readonly=True,
+        help="The day the data-disposal scheduled action last went through every "
+        "customer due in this company.",
     )
 
     _sql_constraints = [
@@ -227,14 +241,38 @@ class ResCompany(models.Model):
         )
         self.invalidate_recordset(["offboarding_tier_cursor", "offboarding_tier_date"])
 
+    def _offboarding_set_dispose_cursor(self, cursor, done_on):
+        """Written in SQL, as the tier cursor: no ORM write per batch."""
+        self.ensure_one()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_company
+                   SET offboarding_dispose_cursor = %s,
+                       offboarding_dispose_date = COALESCE(%s, offboarding_dispose_date)
+                 WHERE id = %s
+                """,
+                cursor,
+                done_on or None,
+                self.id,
+            )
+        )
+        self.invalidate_recordset(
+            ["offboarding_dispose_cursor", "offboarding_dispose_date"]
+        )
+
     def _offboarding_retention_text(self):
         """What is kept and what is anonymized, in the current language."""
         self.ensure_one()
         return self.offboarding_retention_policy or self.env._(
             "We keep the invoices and accounting records the law requires us to "
-            "keep, with the tax ID and bank account they show. We anonymize your "
-            "name, contact details, addresses, notes, images, tags, other bank "
-            "accounts and messages, and close your portal account."
+            "keep, with the tax ID and bank account they show and their audit "
+            "trail. We anonymize your name, contact details, addresses, images, "
+            "the notes and tags of your contact record, your other bank accounts, "
+            "the messages you wrote us and those on your contact record, and "
+            "close your portal account. If you asked us not to email you, your "
+            "address stays on our do-not-email list, so that we never email it "
+            "again."
         )
 
     def _offboarding_responsible(self):

@@ -440,6 +440,7 @@ class TestCustomerPage(HttpCase):
         with mute_logger("odoo.http"):
             for url in urls:
                 self.assertEqual(self._get(url).status_code, 404, url)
+        self.env.cr.execute("UPDATE res_company SET offboarding_dispose_date = NULL")
         self.env["customer.offboarding.case"]._cron_dispose()
         self.assertEqual(self.case.state, "anonymized")
         self.company.offboarding_retention_days = 365

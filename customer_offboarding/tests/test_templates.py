@@ -9,8 +9,8 @@ HEADINGS = {
     "zh_CN": ("原因", "时间", "您的数据", "替代方案", "下载我的数据"),
 }
 RETENTION = {
-    "en_US": "We anonymize your name, contact details, addresses, notes, images, tags,",
-    "zh_CN": "地址、备注、图片、标签、其他银行账户和消息进行匿名化处理",
+    "en_US": "We anonymize your name, contact details, addresses, images, the notes",
+    "zh_CN": "我们会对您的姓名、联系方式、地址、图片",
 }
 CONTACT = {"en_US": "Your contact", "zh_CN": "您的联系人"}
 AUTOMATED = {

@@ -7,35 +7,36 @@ class CustomerOffboardingDisposal(models.AbstractModel):
 
     @api.model
     def _kept_tax_ids_sql(self, scope):
-        """Customers with a posted journal entry keep their tax ids: the
-        document shows them, and the law keeps the document."""
+        """Customers with a journal entry ever posted keep their tax ids: the
+        document shows them, and the law keeps the document (a cancelled
+        entry too). (Read through
+        the entries' partner, which Odoo indexes.)"""
         return SQL(
             """
-            SELECT commercial_partner_id FROM account_move
-             WHERE commercial_partner_id = ANY(%s) AND state = 'posted'
+            SELECT p.commercial_partner_id
+              FROM account_move am
+              JOIN res_partner p ON p.id = am.partner_id
+             WHERE am.partner_id = ANY(%s) AND am.posted_before
             """,
-            scope["customers"],
+            scope["family"],
         )
 
     @api.model
-    def _kept_banks_sql(self, scope):
-        """Bank accounts an entry or a payment names stay (the documents point
-        at them); the others go."""
-        banks = SQL(
-            "SELECT id FROM res_partner_bank WHERE partner_id = ANY(%s)",
-            scope["family"],
-        )
+    def _kept_banks_sql(self, bank_ids):
+        """Bank accounts an entry, a payment or a journal names stay (the
+        documents point at them); the others go."""
         return SQL(
             """
-            SELECT partner_bank_id FROM account_move WHERE partner_bank_id IN (%(b)s)
+            SELECT partner_bank_id FROM account_move
+             WHERE partner_bank_id = ANY(%(b)s)
              UNION
             SELECT partner_bank_id FROM account_payment
-             WHERE partner_bank_id IN (%(b)s)
+             WHERE partner_bank_id = ANY(%(b)s)
              UNION
             SELECT bank_account_id FROM account_journal
-             WHERE bank_account_id IN (%(b)s)
+             WHERE bank_account_id = ANY(%(b)s)
             """,
-            b=banks,
+            b=list(bank_ids),
         )
 
     @api.model
