@@ -810,10 +810,11 @@ class CustomerOffboardingDisposal(models.AbstractModel):
             started = time.monotonic()
             after = company.offboarding_dispose_cursor
             self.env.flush_all()
+            # One open case per customer and company: no DISTINCT, so that
+            # PostgreSQL walks the cases' partner index and stops at the batch.
             rows = self.env.execute_query(
                 SQL(
-                    "SELECT DISTINCT partner_id FROM (%s) AS c "
-                    "ORDER BY partner_id LIMIT %s",
+                    "%s ORDER BY c.partner_id LIMIT %s",
                     self._candidates_sql(today, company, after),
                     DISPOSAL_BATCH,
                 )
