@@ -224,42 +224,31 @@ class ResCompany(models.Model):
                     )
                 )
 
-    def _offboarding_set_tier_cursor(self, cursor, computed_on):
+    def _offboarding_set_cursor(self, job, cursor, done_on):
+        """Move the cursor of a batch scheduled action (``job``: ``tier`` or
+        ``dispose``) and, when given, the day it went through the company.
+        Written in SQL: no ORM write (and its checks and caches) per batch."""
         self.ensure_one()
+        cursor_field = f"offboarding_{job}_cursor"
+        date_field = f"offboarding_{job}_date"
         self.env.execute_query(
             SQL(
-                """
-                UPDATE res_company
-                   SET offboarding_tier_cursor = %s,
-                       offboarding_tier_date = COALESCE(%s, offboarding_tier_date)
-                 WHERE id = %s
-                """,
+                "UPDATE res_company SET %s = %s, %s = COALESCE(%s, %s) WHERE id = %s",
+                SQL.identifier(cursor_field),
                 cursor,
-                computed_on or None,
+                SQL.identifier(date_field),
+                done_on or None,
+                SQL.identifier(date_field),
                 self.id,
             )
         )
-        self.invalidate_recordset(["offboarding_tier_cursor", "offboarding_tier_date"])
+        self.invalidate_recordset([cursor_field, date_field])
+
+    def _offboarding_set_tier_cursor(self, cursor, computed_on):
+        self._offboarding_set_cursor("tier", cursor, computed_on)
 
     def _offboarding_set_dispose_cursor(self, cursor, done_on):
-        """Written in SQL, as the tier cursor: no ORM write per batch."""
-        self.ensure_one()
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE res_company
-                   SET offboarding_dispose_cursor = %s,
-                       offboarding_dispose_date = COALESCE(%s, offboarding_dispose_date)
-                 WHERE id = %s
-                """,
-                cursor,
-                done_on or None,
-                self.id,
-            )
-        )
-        self.invalidate_recordset(
-            ["offboarding_dispose_cursor", "offboarding_dispose_date"]
-        )
+        self._offboarding_set_cursor("dispose", cursor, done_on)
 
     def _offboarding_retention_text(self):
         """What is kept and what is anonymized, in the current language."""
