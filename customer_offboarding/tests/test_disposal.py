@@ -656,6 +656,17 @@ class TestDisposalCron(OffboardingCommon):
         self.assertEqual(broken.email, "b@example.com")
         self.assertEqual(self._states(self.due - broken), {"anonymized"})
 
+    def test_batches_fit_the_call_budget(self):
+        """1,000 customers a batch with Odoo's default limit (a call may work
+        1.5 s); fewer under a short limit, never fewer than 50."""
+        Disposal = self.env["customer.offboarding.disposal"]
+        for budget, size in ((60.0, 1000), (1.5, 1000), (0.25, 166), (0.01, 50)):
+            with (
+                self.subTest(budget=budget),
+                patch.object(scheduler, "time_budget", lambda b=budget: b),
+            ):
+                self.assertEqual(Disposal._batch_size(), size)
+
     def test_the_cron_is_active_daily_at_its_own_hour(self):
         cron = self.env.ref(CRON)
         self.assertTrue(cron.active)
