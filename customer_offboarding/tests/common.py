@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import TransactionCase, new_test_user
 
 from ..const import PARTNER_STATES
@@ -57,6 +59,16 @@ class OffboardingCommon(TransactionCase):
             active_test=False
         )
         return set(env.mapped("offboarding_state"))
+
+    def _record_progress(self, progress):
+        """Patch the scheduler's progress report to append (done, remaining)."""
+        return patch.object(
+            type(self.env["ir.cron"]),
+            "_notify_progress",
+            lambda cron, done, remaining, deactivate=False: progress.append(
+                (done, remaining)
+            ),
+        )
 
     def _events(self, partners):
         return self.env["customer.offboarding.event"].search(

@@ -24,16 +24,6 @@ CRON_TIERS = "customer_offboarding.ir_cron_compute_tiers"
 
 @tagged("post_install", "-at_install")
 class TestCrons(OffboardingCommon):
-    def _record_progress(self, progress):
-        """Patch the scheduler's progress report to append (done, remaining)."""
-        return patch.object(
-            type(self.env["ir.cron"]),
-            "_notify_progress",
-            lambda cron, done, remaining, deactivate=False: progress.append(
-                (done, remaining)
-            ),
-        )
-
     def _triggers(self, xmlid):
         cron = self.env.ref(xmlid)
         return self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])

@@ -571,15 +571,6 @@ class TestDisposalCron(OffboardingCommon):
             [("partner_id", "in", self.due.ids)]
         ).sudo().write({"end_date": "2020-01-01"})
 
-    def _progress(self, calls):
-        return patch.object(
-            type(self.env["ir.cron"]),
-            "_notify_progress",
-            lambda cron, done, remaining, deactivate=False: calls.append(
-                (done, remaining)
-            ),
-        )
-
     def test_batches_report_progress_and_resume_after_the_deadline(self):
         """A call stops at its deadline after a batch, saying more may follow;
         the next call resumes after it; once gone through, a company waits for
@@ -590,7 +581,7 @@ class TestDisposalCron(OffboardingCommon):
         self.assertGreaterEqual(total, 5)
         with (
             patch.object(disposal_module, "DISPOSAL_BATCH", 2),
-            self._progress(calls),
+            self._record_progress(calls),
             patch.object(scheduler, "deadline", lambda env, xmlid: time.monotonic()),
         ):
             self.env["customer.offboarding.case"]._cron_dispose()
@@ -602,7 +593,10 @@ class TestDisposalCron(OffboardingCommon):
             ),
             total - 2,
         )
-        with patch.object(disposal_module, "DISPOSAL_BATCH", 2), self._progress(calls):
+        with (
+            patch.object(disposal_module, "DISPOSAL_BATCH", 2),
+            self._record_progress(calls),
+        ):
             self.env["customer.offboarding.case"]._cron_dispose()
         self.assertEqual(calls[-1][1], 0)
         self.assertTrue(all(done > 0 for done, _left in calls))
